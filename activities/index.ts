@@ -1,0 +1,20 @@
+/** All activities, built from their dependencies (the worker and the tests pass real ones). */
+import type { Models } from '../models/index.ts';
+import type { Mailer } from '../lib/mailer.ts';
+import { createOnboardingActivities } from './accounts/onboarding.ts';
+import { createRetentionActivities } from './housekeeping/retention.ts';
+
+export interface ActivityDeps {
+  models: Models;
+  mailer: Mailer;
+  publicUrl: string;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createOnboardingActivities(deps),
+    ...createRetentionActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

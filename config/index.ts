@@ -1,0 +1,122 @@
+/**
+ * The one typed config module. Nothing else reads process.env: processes call loadConfig() once at start-up
+ * and pass what they need to the parts they build. A bad value stops the process with one line naming it.
+ */
+import { Ajv } from 'ajv';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import type { FromSchema } from 'json-schema-to-ts';
+import { configSchema } from './schema.ts';
+
+type Env = FromSchema<typeof configSchema>;
+
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  dataDir: string;
+  cacheDir: string;
+  temporal: { address?: string; namespace: string; uiUrl?: string; tls: boolean };
+  mongoUri?: string;
+  smtpUrl?: string;
+  mailSinkUrl?: string;
+  mailFrom: string;
+  http: { host: string; port: number; publicUrl: string; tls?: { certFile: string; keyFile: string } };
+  sessionSecret?: string;
+  logLevel: string;
+  loginMaxAttempts: number;
+  workerShutdownGrace: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly expected: string,
+  ) {
+    super(`config: ${variable} ${expected}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false, strict: false });
+const validate = ajv.compile(configSchema);
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const keys = Object.keys(configSchema.properties);
+  // Empty strings count as unset, as shells and compose files often export them that way.
+  const env: Record<string, unknown> = {};
+  for (const key of keys) if (source[key] !== undefined && source[key] !== '') env[key] = source[key];
+  if (!validate(env)) {
+    const err = validate.errors![0]!;
+    const variable = err.instancePath.replace(/^\//, '') || String((err.params as { missingProperty?: string }).missingProperty ?? '');
+    const property = configSchema.properties[variable as keyof typeof configSchema.properties];
+    const got = source[variable];
+    throw new ConfigError(variable, `must be ${property?.description ?? err.message}${got !== undefined ? ` (got ${JSON.stringify(got)})` : ''}`);
+  }
+  const e = env as Env;
+  if (e.NODE_ENV === 'production') {
+    for (const key of ['SESSION_SECRET', 'TEMPORAL_ADDRESS', 'MONGODB_URI', 'SMTP_URL', 'PUBLIC_URL'] as const) {
+      if (!e[key]) throw new ConfigError(key, `is required in production: ${configSchema.properties[key].description}`);
+    }
+  }
+  if (!!e.TLS_CERT_FILE !== !!e.TLS_KEY_FILE) {
+    throw new ConfigError(e.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE', 'must be set together with its pair (TLS_CERT_FILE and TLS_KEY_FILE)');
+  }
+  const port = e.PORT ?? 8080;
+  const host = e.HOST ?? '127.0.0.1';
+  return {
+    env: e.NODE_ENV ?? 'development',
+    dataDir: resolve(e.LORO_DATA_DIR ?? './data'),
+    cacheDir: resolve(e.LORO_CACHE_DIR ?? join(homedir(), '.cache', 'loro')),
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE ?? 'default', uiUrl: e.TEMPORAL_UI_URL, tls: e.TEMPORAL_TLS ?? false },
+    mongoUri: e.MONGODB_URI,
+    smtpUrl: e.SMTP_URL,
+    mailSinkUrl: e.MAIL_SINK_URL,
+    mailFrom: e.MAIL_FROM ?? 'LORO CRM <no-reply@loro.example>',
+    http: {
+      host,
+      port,
+      publicUrl: (e.PUBLIC_URL ?? `http://${host}:${port}`).replace(/\/$/, ''),
+      tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,
+    },
+    sessionSecret: e.SESSION_SECRET,
+    logLevel: e.LOG_LEVEL ?? 'info',
+    loginMaxAttempts: e.LOGIN_MAX_ATTEMPTS ?? 5,
+    workerShutdownGrace: e.WORKER_SHUTDOWN_GRACE ?? '30s',
+  };
+}
+
+/** Addresses written by `npm run services` so a process started alone finds the embedded services. */
+export interface ServiceAddresses {
+  temporalAddress: string;
+  temporalUiUrl: string | null;
+  mongoUri: string;
+  smtpUrl: string;
+  mailSinkUrl: string | null;
+}
+
+export const servicesFile = (config: Config) => join(config.dataDir, 'services.json');
+
+/** Fills unset service addresses from the running embedded stack, or names what is missing. */
+export function withServiceAddresses(config: Config): Config & { temporal: { address: string }; mongoUri: string; smtpUrl: string } {
+  let local: ServiceAddresses | undefined;
+  const file = servicesFile(config);
+  if ((!config.temporal.address || !config.mongoUri || !config.smtpUrl) && existsSync(file)) {
+    local = JSON.parse(readFileSync(file, 'utf8')) as ServiceAddresses;
+  }
+  const temporalAddress = config.temporal.address ?? local?.temporalAddress;
+  const mongoUri = config.mongoUri ?? local?.mongoUri;
+  const smtpUrl = config.smtpUrl ?? local?.smtpUrl;
+  const hint = 'set it, or start the embedded services with `npm run services` (or everything with `npm start`)';
+  if (!temporalAddress) throw new ConfigError('TEMPORAL_ADDRESS', `is not set and no embedded services are running: ${hint}`);
+  if (!mongoUri) throw new ConfigError('MONGODB_URI', `is not set and no embedded services are running: ${hint}`);
+  if (!smtpUrl) throw new ConfigError('SMTP_URL', `is not set and no embedded services are running: ${hint}`);
+  return {
+    ...config,
+    temporal: { ...config.temporal, address: temporalAddress, uiUrl: config.temporal.uiUrl ?? local?.temporalUiUrl ?? undefined },
+    mongoUri,
+    smtpUrl,
+    mailSinkUrl: config.mailSinkUrl ?? local?.mailSinkUrl ?? undefined,
+  };
+}
+
+export type ResolvedConfig = ReturnType<typeof withServiceAddresses>;

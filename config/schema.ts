@@ -1,0 +1,28 @@
+/** The environment the LORO processes read: the single source for validation, defaults and the README's table. */
+export const configSchema = {
+  type: 'object',
+  properties: {
+    NODE_ENV: { enum: ['development', 'test', 'production'], default: 'development', description: 'one of development, test, production' },
+    LORO_DATA_DIR: { type: 'string', minLength: 1, default: './data', description: 'folder for the embedded services’ state, logs and mail (development)' },
+    LORO_CACHE_DIR: { type: 'string', minLength: 1, description: 'where the service builds are cached (default ~/.cache/loro)' },
+    TEMPORAL_ADDRESS: { type: 'string', pattern: '^[^\\s:/]+:\\d{1,5}$', description: 'host:port of a Temporal frontend; unset → the embedded dev server' },
+    TEMPORAL_NAMESPACE: { type: 'string', minLength: 1, default: 'default', description: 'Temporal namespace' },
+    TEMPORAL_UI_URL: { type: 'string', pattern: '^https?://', description: 'base URL of the Temporal Web UI, for links from the console' },
+    TEMPORAL_TLS: { type: 'boolean', default: false, description: 'true to connect to Temporal over TLS' },
+    MONGODB_URI: { type: 'string', pattern: '^mongodb(\\+srv)?://', description: 'a mongodb:// URI; unset → the embedded FerretDB' },
+    SMTP_URL: { type: 'string', pattern: '^smtps?://', description: 'smtp://[user:pass@]host:port of the relay; unset → the embedded mail sink' },
+    MAIL_SINK_URL: { type: 'string', pattern: '^https?://', description: 'HTTP address of the local mail sink (set by npm start)' },
+    MAIL_FROM: { type: 'string', minLength: 3, default: 'LORO CRM <no-reply@loro.example>', description: 'sender of the engine’s mail' },
+    HOST: { type: 'string', minLength: 1, default: '127.0.0.1', description: 'interface the API listens on' },
+    PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 8080, description: 'an integer port 0–65535 for the API' },
+    PUBLIC_URL: { type: 'string', pattern: '^https?://', description: 'public base URL of the API and console, for links in mail' },
+    SESSION_SECRET: { type: 'string', minLength: 32, description: 'at least 32 characters signing session cookies (required in production)' },
+    LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'one of fatal, error, warn, info, debug, trace, silent' },
+    TLS_CERT_FILE: { type: 'string', minLength: 1, description: 'PEM certificate file: the API serves HTTPS when set with TLS_KEY_FILE' },
+    TLS_KEY_FILE: { type: 'string', minLength: 1, description: 'PEM private key file for TLS_CERT_FILE' },
+    LOGIN_MAX_ATTEMPTS: { type: 'integer', minimum: 1, default: 5, description: 'failed sign-ins allowed per account and address in 15 minutes' },
+    WORKER_SHUTDOWN_GRACE: { type: 'string', pattern: '^\\d+\\s*(ms|s|m)$', default: '30s', description: 'how long the worker lets running activities finish on shutdown, e.g. 30s' },
+  },
+  required: [],
+  additionalProperties: true,
+} as const;

@@ -1,0 +1,8 @@
+// The console's API client: one module per resource, typed results, ApiError on failure.
+export * as auth from './auth';
+export * as workflows from './workflows';
+export * as mail from './mail';
+export { ApiError, isAbort, isApiError } from './http';
+export { userMessage, fieldErrors } from './errors';
+export type * from './types';
+export { WORKFLOW_STATUSES } from './types';

@@ -1,0 +1,205 @@
+/**
+ * Builds the pinned local services from the package registries (Go module proxy, Maven Central) once,
+ * and caches them by version outside the repo: ~/.cache/loro/<service>/<version>/.
+ */
+import { spawn } from 'node:child_process';
+import { chmod, cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { FERRETDB_VERSION, SLF4J_NOP_VERSION, TEMPORAL_CLI_VERSION, TEMPORAL_TEST_SERVER_VERSION } from './versions.ts';
+import { startProcess } from './process.ts';
+import { freePort } from './ports.ts';
+import { isTcpOpen } from './probes.ts';
+
+export type Progress = (line: string) => void;
+
+export class ServiceBuildError extends Error {
+  constructor(
+    readonly service: string,
+    readonly reason: string,
+  ) {
+    super(`could not build ${service}: ${reason}`);
+    this.name = 'ServiceBuildError';
+  }
+}
+
+interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  service: string;
+  progress: Progress;
+  label: string;
+}
+
+/** Runs a build tool, reporting progress every 15 s; rejects with the tail of its output. */
+function run(command: string, args: string[], opts: RunOptions): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn(command, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let modules = 0;
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString();
+      modules += text.match(/go: downloading|Downloaded from/g)?.length ?? 0;
+      out = (out + text).slice(-20_000);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const ticker = setInterval(() => {
+      const s = Math.round((Date.now() - started) / 1000);
+      opts.progress(`  … still ${opts.label} (${Math.floor(s / 60)}m ${s % 60}s${modules ? `, ${modules} modules fetched` : ''})`);
+    }, 15_000);
+    child.once('error', (err) => {
+      clearInterval(ticker);
+      reject(new ServiceBuildError(opts.service, `${command} is not available (${err.message}); install it (see README, Troubleshooting)`));
+    });
+    child.once('exit', (code) => {
+      clearInterval(ticker);
+      if (code === 0) return resolve(out);
+      let hint = '';
+      if (/sum\.golang\.org|checksum database|verifying module/.test(out)) {
+        hint = ' — Go could not reach the checksum database; set GONOSUMDB/GOSUMDB=off deliberately if your network blocks it';
+      }
+      reject(new ServiceBuildError(opts.service, `${command} ${args.join(' ')} exited with ${code}${hint}: ${out.trim().split('\n').slice(-6).join(' | ')}`));
+    });
+  });
+}
+
+async function installAtomically(finalDir: string, build: (stagingDir: string) => Promise<void>) {
+  const staging = await mkdtemp(`${finalDir}.staging-`);
+  try {
+    await build(staging);
+    await rm(finalDir, { recursive: true, force: true });
+    await rename(staging, finalDir);
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+export function temporalCliPath(cacheDir: string) {
+  return join(cacheDir, 'temporal-cli', TEMPORAL_CLI_VERSION, 'temporal');
+}
+
+/** Temporal CLI dev server. v1.5.1 is the last tag `go install` accepts (later tags `replace ./cliext`). */
+export async function ensureTemporalCli(cacheDir: string, progress: Progress): Promise<string> {
+  const bin = temporalCliPath(cacheDir);
+  if (existsSync(bin)) return bin;
+  const dir = join(cacheDir, 'temporal-cli', TEMPORAL_CLI_VERSION);
+  await mkdir(join(cacheDir, 'temporal-cli'), { recursive: true });
+  progress(`building Temporal CLI ${TEMPORAL_CLI_VERSION} from the Go module proxy — a few minutes, once`);
+  const started = Date.now();
+  await installAtomically(dir, async (staging) => {
+    await run('go', ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
+      env: { GOBIN: staging, CGO_ENABLED: '0' },
+      service: 'Temporal CLI',
+      progress,
+      label: `building Temporal CLI ${TEMPORAL_CLI_VERSION}`,
+    });
+  });
+  progress(`built Temporal CLI ${TEMPORAL_CLI_VERSION} in ${Math.round((Date.now() - started) / 1000)} s → ${bin}`);
+  return bin;
+}
+
+export function ferretDbPath(cacheDir: string) {
+  return join(cacheDir, 'ferretdb', FERRETDB_VERSION, 'ferretdb');
+}
+
+/**
+ * FerretDB v1 (SQLite backend). `go install` builds a binary that panics at start because
+ * build/version/version.txt is missing from the module zip (FerretDB#2982): build from the module dir instead.
+ */
+export async function ensureFerretDb(cacheDir: string, progress: Progress): Promise<string> {
+  const bin = ferretDbPath(cacheDir);
+  if (existsSync(bin)) return bin;
+  const dir = join(cacheDir, 'ferretdb', FERRETDB_VERSION);
+  await mkdir(join(cacheDir, 'ferretdb'), { recursive: true });
+  progress(`building FerretDB ${FERRETDB_VERSION} from the Go module proxy — a few minutes, once`);
+  const started = Date.now();
+  await installAtomically(dir, async (staging) => {
+    const label = `building FerretDB ${FERRETDB_VERSION}`;
+    const info = JSON.parse(
+      await run('go', ['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${FERRETDB_VERSION}`], { service: 'FerretDB', progress, label }),
+    ) as { Dir?: string; Error?: string };
+    if (!info.Dir) throw new ServiceBuildError('FerretDB', info.Error ?? 'go mod download returned no module directory');
+    const src = join(staging, 'src');
+    await cp(info.Dir, src, { recursive: true });
+    await chmod(src, 0o755);
+    await run('chmod', ['-R', 'u+w', src], { service: 'FerretDB', progress, label });
+    await writeFile(join(src, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+    await run('go', ['build', '-o', join(staging, 'ferretdb'), './cmd/ferretdb'], { cwd: src, service: 'FerretDB', progress, label });
+    await rm(src, { recursive: true, force: true });
+  });
+  progress(`built FerretDB ${FERRETDB_VERSION} in ${Math.round((Date.now() - started) / 1000)} s → ${bin}`);
+  return bin;
+}
+
+export function testServerPath(cacheDir: string) {
+  return join(cacheDir, 'temporal-test-server', TEMPORAL_TEST_SERVER_VERSION, 'temporal-test-server');
+}
+
+const TEST_SERVER_POM = `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>loro</groupId><artifactId>temporal-test-server-deps</artifactId><version>1</version><packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>io.temporal</groupId><artifactId>temporal-test-server</artifactId><version>${TEMPORAL_TEST_SERVER_VERSION}</version></dependency>
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-nop</artifactId><version>${SLF4J_NOP_VERSION}</version></dependency>
+  </dependencies>
+</project>
+`;
+
+// The SDK runs `<path> <port>` and kills only its direct child, so the wrapper must exec java.
+// C1-only JIT, serial GC and an AppCDS archive bring a cold start on 2 busy cores well under the SDK's ~5 s wait.
+const wrapper = (dir: string, cds: boolean) => `#!/bin/sh
+exec java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -Xshare:auto ${cds ? `-XX:SharedArchiveFile="${dir}/app.jsa"` : ''} \\
+  -cp "${dir}/lib/*" io.temporal.testserver.TestServer "$@" --enable-time-skipping
+`;
+
+/** Temporal's Java time-skipping test server from Maven Central, behind an exec wrapper. */
+export async function ensureTestServer(cacheDir: string, progress: Progress): Promise<string> {
+  const bin = testServerPath(cacheDir);
+  if (existsSync(bin)) return bin;
+  const dir = join(cacheDir, 'temporal-test-server', TEMPORAL_TEST_SERVER_VERSION);
+  await mkdir(join(cacheDir, 'temporal-test-server'), { recursive: true });
+  progress(`fetching Temporal test server ${TEMPORAL_TEST_SERVER_VERSION} from Maven Central — about a minute, once`);
+  await installAtomically(dir, async (staging) => {
+    const label = 'fetching the Temporal test server';
+    await writeFile(join(staging, 'pom.xml'), TEST_SERVER_POM);
+    await run('mvn', ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${join(staging, 'lib')}`], {
+      cwd: staging,
+      service: 'Temporal test server',
+      progress,
+      label,
+    });
+    // Paths inside the wrapper must be final, so the archive is made after the move (below).
+  });
+  await writeFile(bin, wrapper(dir, false));
+  await chmod(bin, 0o755);
+  await buildCdsArchive(dir, progress);
+  await writeFile(bin, wrapper(dir, true));
+  return bin;
+}
+
+/** Runs the server once with -XX:ArchiveClassesAtExit so later starts map the loaded classes from the archive. */
+async function buildCdsArchive(dir: string, progress: Progress) {
+  progress('creating a class-data archive for the test server (faster JVM starts)');
+  const port = await freePort();
+  const proc = await startProcess({
+    name: 'Temporal test server (CDS dump)',
+    command: 'java',
+    args: [
+      `-XX:ArchiveClassesAtExit=${join(dir, 'app.jsa')}`,
+      '-XX:TieredStopAtLevel=1',
+      '-XX:+UseSerialGC',
+      '-cp',
+      `${dir}/lib/*`,
+      'io.temporal.testserver.TestServer',
+      String(port),
+      '--enable-time-skipping',
+    ],
+    logFile: join(tmpdir(), `loro-test-server-cds-${process.pid}.log`),
+    isReady: () => isTcpOpen('127.0.0.1', port),
+  });
+  await proc.stop();
+}
