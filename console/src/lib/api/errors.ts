@@ -6,7 +6,7 @@ export interface MessageContext {
   action?: string;
   /** Wording for a 404 in this context. */
   notFound?: string;
-  /** Wording for a 401 in this context (default: session expired). */
+  /** Fallback wording for a 401 in this context; when set, the server's detail is preferred. */
   unauthorized?: string;
 }
 
@@ -42,7 +42,11 @@ export function userMessage(err: unknown, ctx: MessageContext = {}): string {
   if (status === 400 || status === 422) {
     return detail || (err.errors.length ? 'Some fields need attention.' : `${action}The request was not valid.`);
   }
-  if (status === 401) return ctx.unauthorized ?? detail ?? 'Your session has expired. Please sign in again.';
+  if (status === 401) {
+    // With a context wording (e.g. the sign-in form) the server's detail is the best
+    // explanation; elsewhere a 401 means the session cookie is no longer valid.
+    return ctx.unauthorized ? detail || ctx.unauthorized : 'Your session has expired. Please sign in again.';
+  }
   if (status === 403) return detail || "You don't have permission to do this.";
   if (status === 404) return ctx.notFound ?? detail ?? `${action}Not found.`;
   if (status === 409) return detail || `${action}It was changed by someone else. Reload and try again.`;

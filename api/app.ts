@@ -1,0 +1,127 @@
+/** The Express application: middleware in order, every route through the declared registry, errors as problem+json. */
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type RequestHandler } from 'express';
+import session from 'express-session';
+import helmet from 'helmet';
+import { MongoStore } from 'connect-mongo';
+import { pinoHttp } from 'pino-http';
+import swaggerUi from 'swagger-ui-express';
+import type { ApiDeps } from './deps.ts';
+import { resolvePrincipal } from './auth/principal.ts';
+import { mountRoutes, defineRoute, type RouteSpec } from './routes/registry.ts';
+import { healthRoutes } from './routes/health.ts';
+import { authRoutes } from './routes/auth.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { accountRoutes } from './routes/accounts.ts';
+import { workflowRoutes } from './routes/workflows.ts';
+import { devMailRoutes } from './routes/dev-mail.ts';
+import { buildOpenApi } from './openapi.ts';
+import { notFound, problemHandler, HttpProblem } from './problem.ts';
+
+export const CONSOLE_DIST = fileURLToPath(new URL('../console/dist', import.meta.url));
+export const SESSION_COOKIE = 'loro.sid';
+const SESSION_HOURS = 12;
+
+export interface AppOptions {
+  sessionSecret: string;
+  consoleDir?: string;
+  version?: string;
+}
+
+export function createSessionMiddleware(deps: ApiDeps, secret: string): RequestHandler {
+  const secure = Boolean(deps.config.http.tls) || deps.config.env === 'production';
+  return session({
+    name: SESSION_COOKIE,
+    secret,
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    cookie: { httpOnly: true, sameSite: 'strict', secure, maxAge: SESSION_HOURS * 3600_000 },
+    // Expired sessions are removed by interval, not a TTL index (FerretDB has none).
+    store: MongoStore.create({
+      client: deps.mongo.getClient() as never,
+      dbName: deps.mongo.name,
+      collectionName: 'sessions',
+      autoRemove: 'interval',
+      autoRemoveInterval: 10,
+      ttl: SESSION_HOURS * 3600,
+      touchAfter: 60,
+    }),
+  });
+}
+
+export function createApp(deps: ApiDeps, opts: AppOptions & { session: RequestHandler }) {
+  const app = express();
+  app.disable('x-powered-by');
+  if (deps.config.env === 'production') app.set('trust proxy', 1);
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      // Query strings can carry search terms (emails, names): log the path only.
+      serializers: { req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }) },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: { 'img-src': ["'self'", 'data:'], 'style-src': ["'self'", "'unsafe-inline'"], 'connect-src': ["'self'"] },
+      },
+    }),
+  );
+  app.use(express.json({ limit: '1mb' }));
+  app.use(opts.session);
+  app.use(resolvePrincipal(deps.models));
+
+  const consoleDir = opts.consoleDir ?? CONSOLE_DIST;
+  const routes: RouteSpec[] = [
+    ...healthRoutes(deps),
+    ...authRoutes(deps),
+    ...adminRoutes(deps),
+    ...accountRoutes(deps),
+    ...workflowRoutes(deps),
+    ...devMailRoutes(deps),
+  ];
+  const openApi = buildOpenApi(routes, { version: opts.version ?? '0.1.0', serverUrl: deps.config.http.publicUrl });
+  routes.push(
+    defineRoute({
+      method: 'get',
+      path: '/api/openapi.json',
+      summary: 'This document',
+      tag: 'meta',
+      access: { roles: 'public' },
+      responses: { 200: { description: 'OpenAPI 3.1' } },
+      handler: () => openApi,
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/{*path}',
+      summary: 'The console (single-page app)',
+      tag: 'console',
+      hidden: true,
+      access: { roles: 'public' },
+      responses: { 200: { description: 'index.html' } },
+      handler({ req, res }) {
+        if (req.path.startsWith('/api/')) throw notFound(`No API route ${req.method} ${req.path}`);
+        const index = join(consoleDir, 'index.html');
+        if (!existsSync(index)) throw new HttpProblem(503, 'console-not-built', 'Console not built', 'Run `npm run build` to build the console');
+        res.sendFile(index);
+      },
+    }),
+  );
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(openApi, { customSiteTitle: 'LORO engine API' }));
+  app.use(express.static(consoleDir, { index: false, maxAge: '1h' }));
+  mountRoutes(app, routes);
+  app.use((req, _res, next) => next(notFound(`No route ${req.method} ${req.path}`)));
+  app.use(problemHandler);
+  return { app, routes, openApi };
+}

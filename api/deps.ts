@@ -1,0 +1,16 @@
+import type { Client } from '@temporalio/client';
+import type { Connection } from 'mongoose';
+import type { ResolvedConfig } from '../config/index.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { Models } from '../models/index.ts';
+import type { LoginThrottle } from './auth/throttle.ts';
+
+/** What the API is built from; the process entry and the tests pass real instances. */
+export interface ApiDeps {
+  config: ResolvedConfig;
+  logger: Logger;
+  mongo: Connection;
+  models: Models;
+  temporal: Client;
+  throttle: LoginThrottle;
+}

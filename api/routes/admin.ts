@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { createTokenBodySchema, createTokenResponseSchema, createUserBodySchema, userResponseSchema } from '../../schemas/auth.ts';
+import { problemSchema } from '../../schemas/common.ts';
+import { newId } from '../../models/ids.ts';
+import { hashSecret, TOKEN_PREFIX, toSessionUser } from '../auth/principal.ts';
+import type { ApiDeps } from '../deps.ts';
+import { conflict, notFound } from '../problem.ts';
+import { defineRoute } from './registry.ts';
+import { createUser, DuplicateUserError } from '../../lib/users.ts';
+
+const ADMIN = { roles: ['admin'] } as const;
+const tokenParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^tok_[0-9a-f]{32}$' } } } as const;
+
+export const adminRoutes = ({ models }: ApiDeps) => [
+  defineRoute({
+    method: 'post',
+    path: '/api/users',
+    summary: 'Create a console user',
+    tag: 'admin',
+    access: ADMIN,
+    body: createUserBodySchema,
+    responses: { 201: { description: 'created', schema: userResponseSchema }, 409: { description: 'email taken', schema: problemSchema } },
+    async handler({ body, res, req }) {
+      try {
+        const user = await createUser(models, body);
+        req.log.info({ userId: user.id, roles: user.roles }, 'user created');
+        res.status(201).json({ user });
+      } catch (err) {
+        if (err instanceof DuplicateUserError) throw conflict('A user with this email exists');
+        throw err;
+      }
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/users',
+    summary: 'List console users',
+    tag: 'admin',
+    access: ADMIN,
+    responses: { 200: { description: 'users' } },
+    async handler() {
+      const users = await models.User.find().sort({ createdAt: 1 }).lean();
+      return { users: users.map(toSessionUser) };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/tokens',
+    summary: 'Create a scoped API token (the secret is shown once)',
+    tag: 'admin',
+    access: ADMIN,
+    body: createTokenBodySchema,
+    responses: { 201: { description: 'created', schema: createTokenResponseSchema } },
+    async handler({ body, principal, res }) {
+      const id = newId('tok');
+      const secret = randomBytes(32).toString('base64url');
+      const expiresAt = new Date(Date.now() + (body.expiresInDays ?? 90) * 86_400_000);
+      await models.ApiToken.create({
+        _id: id,
+        name: body.name,
+        secretHash: hashSecret(secret),
+        scopes: body.scopes,
+        createdBy: principal?.kind === 'user' ? principal.user.id : 'unknown',
+        expiresAt,
+      });
+      res.status(201).json({ id, token: `${TOKEN_PREFIX}${id}_${secret}`, scopes: body.scopes, expiresAt: expiresAt.toISOString() });
+    },
+  }),
+  defineRoute({
+    method: 'delete',
+    path: '/api/tokens/:id',
+    summary: 'Revoke an API token',
+    tag: 'admin',
+    access: ADMIN,
+    params: tokenParams,
+    responses: { 204: { description: 'revoked' }, 404: { description: 'no such token', schema: problemSchema } },
+    async handler({ params, res }) {
+      const { matchedCount } = await models.ApiToken.updateOne({ _id: params.id, revokedAt: null }, { $set: { revokedAt: new Date() } });
+      if (!matchedCount) throw notFound(`No active token ${params.id}`);
+      res.status(204).end();
+    },
+  }),
+];
+

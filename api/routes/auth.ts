@@ -1,0 +1,65 @@
+import { loginBodySchema, userResponseSchema } from '../../schemas/auth.ts';
+import { problemSchema } from '../../schemas/common.ts';
+import { dummyPasswordHash, verifyPassword } from '../auth/passwords.ts';
+import { toSessionUser } from '../auth/principal.ts';
+import type { ApiDeps } from '../deps.ts';
+import { tooManyRequests, unauthorized } from '../problem.ts';
+import { defineRoute } from './registry.ts';
+
+const ALL_ROLES = ['ops', 'engineer', 'admin'] as const;
+
+export const authRoutes = ({ models, throttle }: ApiDeps) => [
+  defineRoute({
+    method: 'post',
+    path: '/api/auth/login',
+    summary: 'Sign in; sets an HTTP-only session cookie',
+    tag: 'auth',
+    access: { roles: 'public' },
+    body: loginBodySchema,
+    responses: {
+      200: { description: 'signed in', schema: userResponseSchema },
+      401: { description: 'wrong email or password', schema: problemSchema },
+      429: { description: 'too many failed attempts', schema: problemSchema },
+    },
+    async handler({ body, req }) {
+      const ip = req.ip ?? 'unknown';
+      const wait = await throttle.retryAfter(ip, body.email);
+      if (wait > 0) throw tooManyRequests(`Too many failed sign-ins; try again in ${Math.ceil(wait / 60)} minute(s)`, wait);
+      const user = await models.User.findOne({ email: body.email.toLowerCase() }).lean();
+      const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), body.password);
+      if (!user || !ok || user.disabled) {
+        await throttle.recordFailure(ip, body.email);
+        throw unauthorized('Wrong email or password');
+      }
+      await throttle.recordSuccess(ip, body.email);
+      // A fresh session ID on sign-in: a cookie planted before cannot ride along (session fixation).
+      await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+      req.session.userId = user._id;
+      await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
+      await models.User.updateOne({ _id: user._id }, { $set: { lastLoginAt: new Date() } });
+      req.log.info({ userId: user._id }, 'signed in');
+      return { user: toSessionUser(user) };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/auth/logout',
+    summary: 'Sign out',
+    tag: 'auth',
+    access: { roles: ALL_ROLES },
+    responses: { 204: { description: 'signed out' } },
+    async handler({ req, res }) {
+      await new Promise<void>((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
+      res.clearCookie('loro.sid').status(204).end();
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/auth/me',
+    summary: 'The signed-in user',
+    tag: 'auth',
+    access: { roles: ALL_ROLES },
+    responses: { 200: { description: 'the user', schema: userResponseSchema }, 401: { description: 'not signed in', schema: problemSchema } },
+    handler: ({ principal }) => (principal?.kind === 'user' ? { user: principal.user } : { user: null }),
+  }),
+];

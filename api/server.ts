@@ -1,0 +1,31 @@
+import { createServer as createHttp, type Server } from 'node:http';
+import { createServer as createHttps } from 'node:https';
+import { readFileSync } from 'node:fs';
+import type { ApiDeps } from './deps.ts';
+import { createApp, createSessionMiddleware, type AppOptions } from './app.ts';
+import { attachSocketServer } from './socket.ts';
+
+/** The HTTP(S) server with Express and socket.io on it. */
+export function createApiServer(deps: ApiDeps, opts: AppOptions) {
+  const session = createSessionMiddleware(deps, opts.sessionSecret);
+  const { app, routes } = createApp(deps, { ...opts, session });
+  const tls = deps.config.http.tls;
+  const server: Server = tls ? createHttps({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, app) : createHttp(app);
+  const sockets = attachSocketServer(server, session, deps);
+  return {
+    app,
+    routes,
+    server,
+    listen(port: number, host: string) {
+      return new Promise<number>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve((server.address() as { port: number }).port));
+      });
+    },
+    async close() {
+      await sockets.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

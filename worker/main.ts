@@ -1,0 +1,42 @@
+/** The worker process: runs every workflow and activity; on SIGTERM lets running activities finish, then exits. */
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig, withServiceAddresses } from '../config/index.ts';
+import { createLogger } from '../lib/logger.ts';
+import { runMain } from '../lib/main.ts';
+import { connectMongo } from '../lib/mongo.ts';
+import { createMailer } from '../lib/mailer.ts';
+import { createModels, syncIndexes } from '../models/index.ts';
+import { createWorker } from './create-worker.ts';
+import { installRuntimeLogger } from './runtime-logger.ts';
+
+runMain('worker', async () => {
+  const config = withServiceAddresses(loadConfig());
+  const logger = createLogger('worker', config.logLevel);
+  installRuntimeLogger(logger);
+  const mongo = await connectMongo(config.mongoUri);
+  const models = createModels(mongo);
+  await syncIndexes(models);
+  const mailer = createMailer(config.smtpUrl, config.mailFrom);
+  const connection = await NativeConnection.connect({ address: config.temporal.address, tls: config.temporal.tls || undefined });
+  const worker = await createWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    deps: { models, mailer, publicUrl: config.http.publicUrl },
+    workflowBundlePath: process.env.LORO_WORKFLOW_BUNDLE,
+    shutdownGraceTime: config.workerShutdownGrace as `${number}s`,
+  });
+  const running = worker.run();
+  logger.info({ taskQueue: worker.options.taskQueue, namespace: config.temporal.namespace }, 'worker running');
+  running.catch((err: Error) => {
+    logger.fatal({ err }, 'worker stopped unexpectedly');
+    process.exit(1);
+  });
+  return async () => {
+    worker.shutdown();
+    await running;
+    await connection.close();
+    await mongo.close();
+    mailer.close();
+    logger.info('worker stopped');
+  };
+});
