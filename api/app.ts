@@ -74,7 +74,13 @@ export function createApp(deps: ApiDeps, opts: AppOptions & { session: RequestHa
   app.use(
     helmet({
       contentSecurityPolicy: {
-        directives: { 'img-src': ["'self'", 'data:'], 'style-src': ["'self'", "'unsafe-inline'"], 'connect-src': ["'self'"] },
+        directives: {
+          'img-src': ["'self'", 'data:'],
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'connect-src': ["'self'"],
+          // Over plain HTTP (development) an upgrade would send the console's assets to a port nobody serves.
+          'upgrade-insecure-requests': deps.config.http.tls || deps.config.env === 'production' ? [] : null,
+        },
       },
     }),
   );

@@ -69,6 +69,7 @@ function run(command: string, args: string[], opts: RunOptions): Promise<string>
 async function installAtomically(finalDir: string, build: (stagingDir: string) => Promise<void>) {
   const staging = await mkdtemp(`${finalDir}.staging-`);
   try {
+    await chmod(staging, 0o755);
     await build(staging);
     await rm(finalDir, { recursive: true, force: true });
     await rename(staging, finalDir);

@@ -29,10 +29,12 @@ die() { log "ERROR: $*"; exit 1; }
 in_container() {
   : "${OSRM_PBF_NAME:=region.osm.pbf}"
   : "${OSRM_PROFILE:=/opt/car.lua}"
-  input="/input/${OSRM_PBF_NAME}"
-  staging=/data/.staging
+  data=${OSRM_CONTAINER_DATA:-/data}      # the osrm-data volume
+  inputdir=${OSRM_CONTAINER_INPUT:-/input} # the operator's directory, read-only
+  input="$inputdir/$OSRM_PBF_NAME"
+  staging="$data/.staging"
 
-  [ -f "$input" ] || die "input $input not found (mount the directory holding the .osm.pbf at /input)"
+  [ -f "$input" ] || die "input $input not found (mount the directory holding the .osm.pbf at $inputdir)"
   [ -f "$OSRM_PROFILE" ] || die "profile $OSRM_PROFILE not found in the image"
   case "$OSRM_PBF_NAME" in
     *.osm.pbf) ;;
@@ -54,11 +56,11 @@ in_container() {
   rm -f "$staging/region.osm.pbf"
 
   # Swap the new dataset in.
-  rm -f /data/region.osrm /data/region.osrm.*
-  mv "$staging"/region.osrm* /data/
+  rm -f "$data/region.osrm" "$data"/region.osrm.*
+  mv "$staging"/region.osrm* "$data/"
   rmdir "$staging"
-  printf '%s prepared from %s with %s (MLD)\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$OSRM_PBF_NAME" "$OSRM_PROFILE" > /data/REGION_INFO
-  log "done: /data/region.osrm ready ($(du -sh /data | cut -f1) in the volume)"
+  printf '%s prepared from %s with %s (MLD)\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$OSRM_PBF_NAME" "$OSRM_PROFILE" > "$data/REGION_INFO"
+  log "done: $data/region.osrm ready ($(du -sh "$data" | cut -f1) in the volume)"
 }
 
 on_host() {

@@ -4,7 +4,7 @@ import type { LoginRequest, User, UserResponse } from './types';
 
 function userFrom(body: UserResponse | undefined, method: string, url: string): User {
   const user = body?.user;
-  if (!user || typeof user.email !== 'string') {
+  if (!user || typeof user.email !== 'string' || typeof user.id !== 'string') {
     throw new ApiError({ kind: 'invalid-response', method, url, status: 200 });
   }
   return { ...user, roles: Array.isArray(user.roles) ? user.roles : [] };
@@ -29,6 +29,8 @@ export async function logout(): Promise<void> {
 export async function me(signal?: AbortSignal): Promise<User | null> {
   try {
     const body = await request<UserResponse>('/api/auth/me', { signal, skipUnauthorizedHandler: true });
+    // `{ user: null }` (e.g. an API-token principal) also means "no signed-in user".
+    if (body && body.user === null) return null;
     return userFrom(body, 'GET', '/api/auth/me');
   } catch (err) {
     if (err instanceof ApiError && err.kind === 'http' && err.status === 401) return null;

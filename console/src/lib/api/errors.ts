@@ -18,6 +18,11 @@ function retryHint(err: ApiError): string {
   return ` Try again in ${Math.ceil(s / 60)} minutes.`;
 }
 
+function fieldName(path: string): string {
+  const segments = path.split(/[/.[\]]+/).filter(Boolean);
+  return segments[segments.length - 1] ?? '';
+}
+
 /** A short, user-facing sentence for any error thrown by the API client. */
 export function userMessage(err: unknown, ctx: MessageContext = {}): string {
   const action = ctx.action ? `Couldn't ${ctx.action}. ` : '';
@@ -40,7 +45,11 @@ export function userMessage(err: unknown, ctx: MessageContext = {}): string {
   const detail = err.detail?.trim();
   const status = err.status;
   if (status === 400 || status === 422) {
-    return detail || (err.errors.length ? 'Some fields need attention.' : `${action}The request was not valid.`);
+    if (err.errors.length) {
+      const list = err.errors.map((e) => (fieldName(e.path) ? `${fieldName(e.path)} ${e.message}` : e.message));
+      return `${action}${list.join('; ')}.`;
+    }
+    return detail || `${action}The request was not valid.`;
   }
   if (status === 401) {
     // With a context wording (e.g. the sign-in form) the server's detail is the best
@@ -51,16 +60,13 @@ export function userMessage(err: unknown, ctx: MessageContext = {}): string {
   if (status === 404) return ctx.notFound ?? detail ?? `${action}Not found.`;
   if (status === 409) return detail || `${action}It was changed by someone else. Reload and try again.`;
   if (status === 429) return (detail || 'Too many attempts.') + (detail ? '' : retryHint(err));
+  // The API's 5xx problem details are written for people (no internals, a request id
+  // to quote); responses from proxies in between may carry no detail at all.
   if (status === 502 || status === 503 || status === 504) {
-    return `${action}The service is temporarily unavailable. Try again shortly.`;
+    return `${action}${detail || 'The service is temporarily unavailable. Try again shortly.'}`;
   }
-  if (status >= 500) return `${action}The server ran into a problem (${status}). Try again shortly.`;
+  if (status >= 500) return `${action}${detail || `The server ran into a problem (${status}). Try again shortly.`}`;
   return detail || `${action}${err.title}`;
-}
-
-function fieldName(path: string): string {
-  const segments = path.split(/[/.[\]]+/).filter(Boolean);
-  return segments[segments.length - 1] ?? '';
 }
 
 /**

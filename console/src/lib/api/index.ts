@@ -5,4 +5,4 @@ export * as mail from './mail';
 export { ApiError, isAbort, isApiError } from './http';
 export { userMessage, fieldErrors } from './errors';
 export type * from './types';
-export { WORKFLOW_STATUSES } from './types';
+export { WORKFLOW_STATUSES, FILTERABLE_STATUSES } from './types';

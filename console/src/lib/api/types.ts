@@ -1,17 +1,23 @@
 // Types of the LORO engine HTTP API as seen by the admin console.
 //
-// These mirror the API contracts in /work/main/contracts (the server is written to
-// exactly this shape). If contracts/api-types.ts becomes available, re-export from it
-// here instead so there is a single source of truth.
+// They mirror — and are imported from — the shared contracts in /work/main/contracts
+// (contracts/api-types.ts, contracts/socket-events.ts), which the API is written to.
+// Console-side names are kept as aliases so the rest of the console does not depend
+// on the contract file's naming.
+import type {
+  OutboxMessage,
+  Problem,
+  SessionUser,
+  WorkflowExecutionSummary,
+  WorkflowPage,
+  WorkflowStatus,
+} from '../../../../contracts/api-types.ts';
 
-export type Role = 'ops' | 'engineer' | 'admin';
+export { WORKFLOW_STATUSES, ROLES } from '../../../../contracts/api-types.ts';
+export type { Role, WorkflowExecutionSummary, WorkflowStatus } from '../../../../contracts/api-types.ts';
+export type { ClientToServerEvents, ServerToClientEvents } from '../../../../contracts/socket-events.ts';
 
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  roles: Role[];
-}
+export type User = SessionUser;
 
 /** POST /api/auth/login body. */
 export interface LoginRequest {
@@ -21,58 +27,24 @@ export interface LoginRequest {
 
 /** 200 body of POST /api/auth/login and GET /api/auth/me. */
 export interface UserResponse {
-  user: User;
-}
-
-export const WORKFLOW_STATUSES = [
-  'RUNNING',
-  'COMPLETED',
-  'FAILED',
-  'CANCELLED',
-  'TERMINATED',
-  'CONTINUED_AS_NEW',
-  'TIMED_OUT',
-  'UNKNOWN',
-] as const;
-
-export type WorkflowStatus = (typeof WORKFLOW_STATUSES)[number];
-
-export interface WorkflowExecutionSummary {
-  workflowId: string;
-  runId: string;
-  type: string;
-  status: WorkflowStatus;
-  /** ISO 8601 */
-  startTime: string;
-  /** ISO 8601, null while the execution is open */
-  closeTime: string | null;
-  taskQueue: string;
-  temporalUiUrl: string | null;
+  user: User | null;
 }
 
 /** Query of GET /api/workflows. */
 export interface ListWorkflowsQuery {
+  /** 1..200 (server default 50). */
   pageSize?: number;
   nextPageToken?: string | null;
+  /** Exact workflow type name, pattern ^[A-Za-z][A-Za-z0-9_]{0,99}$. */
   type?: string;
+  /** Any status except UNKNOWN. */
   status?: WorkflowStatus;
 }
 
 /** 200 body of GET /api/workflows. */
-export interface ListWorkflowsResponse {
-  executions: WorkflowExecutionSummary[];
-  nextPageToken: string | null;
-}
+export type ListWorkflowsResponse = WorkflowPage;
 
-export interface MailMessage {
-  id: string;
-  from: string;
-  to: string[];
-  subject: string;
-  /** ISO 8601 */
-  date: string;
-  text: string;
-}
+export type MailMessage = OutboxMessage;
 
 /** 200 body of GET /api/dev/mail (local SMTP sink; 404 problem+json in production). */
 export interface ListMailResponse {
@@ -80,24 +52,17 @@ export interface ListMailResponse {
 }
 
 /** RFC 9457 problem details, as returned with `application/problem+json`. */
-export interface ProblemDetails {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  instance?: string;
-  errors?: ProblemFieldError[];
-}
+export type ProblemDetails = Problem;
 
-export interface ProblemFieldError {
-  path: string;
-  message: string;
-}
+export type ProblemFieldError = NonNullable<Problem['errors']>[number];
 
-/** socket.io events sent by the server to the console. */
-export interface ServerToClientEvents {
-  'workflow:changed': (execution: WorkflowExecutionSummary) => void;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface ClientToServerEvents {}
+/** Statuses the list endpoint accepts as a filter (it rejects UNKNOWN). */
+export const FILTERABLE_STATUSES: readonly WorkflowStatus[] = [
+  'RUNNING',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TERMINATED',
+  'CONTINUED_AS_NEW',
+  'TIMED_OUT',
+];

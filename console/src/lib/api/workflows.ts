@@ -3,6 +3,8 @@ import { ApiError, request } from './http';
 import type { ListWorkflowsQuery, ListWorkflowsResponse } from './types';
 
 export const DEFAULT_PAGE_SIZE = 50;
+/** The largest page the API accepts. */
+export const MAX_PAGE_SIZE = 200;
 
 export async function listWorkflows(
   query: ListWorkflowsQuery = {},
