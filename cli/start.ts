@@ -11,7 +11,6 @@ import { loadConfig } from '../config/index.ts';
 import { runMain, StartupError } from '../lib/main.ts';
 import { startProcess, type ManagedProcess } from '../services/process.ts';
 import { freePort } from '../services/ports.ts';
-import { TASK_QUEUES } from '../contracts/task-queues.ts';
 import { CONSOLE_DIST } from '../api/app.ts';
 import { startEmbeddedServices } from './embedded.ts';
 import { progress } from './progress.ts';
@@ -64,7 +63,7 @@ runMain('start', async () => {
         logFile: join(services.logDir, 'worker.log'),
         // Ready when it polls its task queue: asked of Temporal, not guessed.
         isReady: async () =>
-          ((await temporal.workflowService.describeTaskQueue({ namespace: config.temporal.namespace, taskQueue: { name: TASK_QUEUES.main }, taskQueueType: 1 })).pollers ?? []).length > 0,
+          ((await temporal.workflowService.describeTaskQueue({ namespace: config.temporal.namespace, taskQueue: { name: config.temporal.taskQueue }, taskQueueType: 1 })).pollers ?? []).length > 0,
         readyTimeoutMs: 120_000,
       }),
       startProcess({

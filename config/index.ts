@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import type { FromSchema } from 'json-schema-to-ts';
 import { configSchema } from './schema.ts';
+import { TASK_QUEUES } from '../contracts/task-queues.ts';
 
 type Env = FromSchema<typeof configSchema>;
 
@@ -15,7 +16,7 @@ export interface Config {
   env: 'development' | 'test' | 'production';
   dataDir: string;
   cacheDir: string;
-  temporal: { address?: string; namespace: string; uiUrl?: string; tls: boolean };
+  temporal: { address?: string; namespace: string; taskQueue: string; uiUrl?: string; tls: boolean; workflowBundle?: string };
   mongoUri?: string;
   smtpUrl?: string;
   mailSinkUrl?: string;
@@ -67,7 +68,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     env: e.NODE_ENV ?? 'development',
     dataDir: resolve(e.LORO_DATA_DIR ?? './data'),
     cacheDir: resolve(e.LORO_CACHE_DIR ?? join(homedir(), '.cache', 'loro')),
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE ?? 'default', uiUrl: e.TEMPORAL_UI_URL, tls: e.TEMPORAL_TLS ?? false },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE ?? 'default',
+      taskQueue: e.TEMPORAL_TASK_QUEUE ?? TASK_QUEUES.main,
+      uiUrl: e.TEMPORAL_UI_URL,
+      tls: e.TEMPORAL_TLS ?? false,
+      workflowBundle: e.LORO_WORKFLOW_BUNDLE,
+    },
     mongoUri: e.MONGODB_URI,
     smtpUrl: e.SMTP_URL,
     mailSinkUrl: e.MAIL_SINK_URL,

@@ -7,6 +7,8 @@ export const configSchema = {
     LORO_CACHE_DIR: { type: 'string', minLength: 1, description: 'where the service builds are cached (default ~/.cache/loro)' },
     TEMPORAL_ADDRESS: { type: 'string', pattern: '^[^\\s:/]+:\\d{1,5}$', description: 'host:port of a Temporal frontend; unset → the embedded dev server' },
     TEMPORAL_NAMESPACE: { type: 'string', minLength: 1, default: 'default', description: 'Temporal namespace' },
+    TEMPORAL_TASK_QUEUE: { type: 'string', pattern: '^[\\w.-]{1,200}$', default: 'loro-main', description: 'the task queue workflows run on (tests give each file its own)' },
+    LORO_WORKFLOW_BUNDLE: { type: 'string', minLength: 1, description: 'path of a prebuilt workflow bundle (production); unset → bundled at worker start' },
     TEMPORAL_UI_URL: { type: 'string', pattern: '^https?://', description: 'base URL of the Temporal Web UI, for links from the console' },
     TEMPORAL_TLS: { type: 'boolean', default: false, description: 'true to connect to Temporal over TLS' },
     MONGODB_URI: { type: 'string', pattern: '^mongodb(\\+srv)?://', description: 'a mongodb:// URI; unset → the embedded FerretDB' },

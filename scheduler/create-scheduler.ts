@@ -8,7 +8,7 @@ import type { Trigger } from './triggers.ts';
 export const AGENDA_COLLECTION = 'agenda_jobs';
 
 /** agenda in polling mode (FerretDB has no change streams); jobs are the triggers, nothing else. */
-export async function createScheduler(opts: { db: Db; temporal: Client; logger: Logger; triggers: Trigger[]; processEvery?: string }) {
+export async function createScheduler(opts: { db: Db; temporal: Client; taskQueue: string; logger: Logger; triggers: Trigger[]; processEvery?: string }) {
   const agenda = new Agenda({
     backend: new MongoBackend({ mongo: opts.db, collection: AGENDA_COLLECTION }),
     processEvery: opts.processEvery ?? '30 seconds',
@@ -16,7 +16,7 @@ export async function createScheduler(opts: { db: Db; temporal: Client; logger: 
   for (const trigger of opts.triggers) {
     agenda.define(trigger.name, async (job) => {
       const firedAt = job.attrs.lastRunAt ?? new Date();
-      const { workflowId, started } = await trigger.start(opts.temporal, firedAt);
+      const { workflowId, started } = await trigger.start(opts.temporal, opts.taskQueue, firedAt);
       opts.logger.info({ trigger: trigger.name, workflowId, started }, started ? 'workflow started' : 'workflow already started for this run');
     });
   }

@@ -12,7 +12,7 @@ runMain('scheduler', async () => {
   const logger = createLogger('scheduler', config.logLevel);
   const mongo = await connectMongo(config.mongoUri);
   const temporal = await connectTemporalClient(config);
-  const agenda = await createScheduler({ db: mongo.db!, temporal, logger, triggers: TRIGGERS });
+  const agenda = await createScheduler({ db: mongo.db!, temporal, taskQueue: config.temporal.taskQueue, logger, triggers: TRIGGERS });
   logger.info({ triggers: TRIGGERS.map((t) => `${t.name} (${t.cron} ${t.timezone})`) }, 'scheduler running');
   return async () => {
     await agenda.drain(30_000);

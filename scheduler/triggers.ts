@@ -3,7 +3,6 @@
  * (e.g. the day), with duplicates rejected: a trigger that fires twice — two schedulers, a retry — starts it once.
  */
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { TASK_QUEUES } from '../contracts/task-queues.ts';
 import { workflowIds } from '../contracts/workflow-ids.ts';
 
 export interface Trigger {
@@ -11,14 +10,14 @@ export interface Trigger {
   /** A cron expression, evaluated in `timezone`. */
   cron: string;
   timezone: string;
-  start(client: Client, firedAt: Date): Promise<{ workflowId: string; started: boolean }>;
+  start(client: Client, taskQueue: string, firedAt: Date): Promise<{ workflowId: string; started: boolean }>;
 }
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
-async function startOnce(client: Client, workflowType: string, workflowId: string, args: unknown[] = []) {
+async function startOnce(client: Client, taskQueue: string, workflowType: string, workflowId: string, args: unknown[] = []) {
   try {
-    await client.workflow.start(workflowType, { taskQueue: TASK_QUEUES.main, workflowId, args, workflowIdReusePolicy: 'REJECT_DUPLICATE' });
+    await client.workflow.start(workflowType, { taskQueue, workflowId, args, workflowIdReusePolicy: 'REJECT_DUPLICATE' });
     return { workflowId, started: true };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, started: false };
@@ -31,6 +30,6 @@ export const TRIGGERS: Trigger[] = [
     name: 'retention-sweep',
     cron: '0 3 * * *',
     timezone: 'UTC',
-    start: (client, firedAt) => startOnce(client, 'retentionSweep', workflowIds.retentionSweep(day(firedAt))),
+    start: (client, taskQueue, firedAt) => startOnce(client, taskQueue, 'retentionSweep', workflowIds.retentionSweep(day(firedAt))),
   },
 ];

@@ -22,7 +22,8 @@ runMain('worker', async () => {
     connection,
     namespace: config.temporal.namespace,
     deps: { models, mailer, publicUrl: config.http.publicUrl },
-    workflowBundlePath: process.env.LORO_WORKFLOW_BUNDLE,
+    taskQueue: config.temporal.taskQueue,
+    workflowBundlePath: config.temporal.workflowBundle,
     shutdownGraceTime: config.workerShutdownGrace as `${number}s`,
   });
   const running = worker.run();

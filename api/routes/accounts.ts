@@ -1,5 +1,4 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { TASK_QUEUES } from '../../contracts/task-queues.ts';
 import { workflowIds } from '../../contracts/workflow-ids.ts';
 import { accountSchema, createAccountBodySchema, createAccountResponseSchema } from '../../schemas/accounts.ts';
 import { idParamsSchema, problemSchema } from '../../schemas/common.ts';
@@ -12,7 +11,7 @@ import { defineRoute } from './registry.ts';
 
 const OPS = ['ops', 'admin'] as const;
 
-export const accountRoutes = ({ models, temporal, logger }: ApiDeps) => [
+export const accountRoutes = ({ models, temporal, logger, config }: ApiDeps) => [
   defineRoute({
     method: 'post',
     path: '/api/accounts',
@@ -31,7 +30,7 @@ export const accountRoutes = ({ models, temporal, logger }: ApiDeps) => [
       const workflowId = workflowIds.accountOnboarding(accountId);
       try {
         const handle = await temporal.workflow.start<typeof accountOnboarding>('accountOnboarding', {
-          taskQueue: TASK_QUEUES.main,
+          taskQueue: config.temporal.taskQueue,
           workflowId,
           args: [{ accountId }],
           typedSearchAttributes: [{ key: accountIdKey, value: accountId }],
