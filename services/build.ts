@@ -3,7 +3,7 @@
  * and caches them by version outside the repo: ~/.cache/loro/<service>/<version>/.
  */
 import { spawn } from 'node:child_process';
-import { chmod, cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -152,16 +152,23 @@ const TEST_SERVER_POM = `<project xmlns="http://maven.apache.org/POM/4.0.0">
 
 // The SDK runs `<path> <port>` and kills only its direct child, so the wrapper must exec java.
 // C1-only JIT, serial GC and an AppCDS archive bring a cold start on 2 busy cores well under the SDK's ~5 s wait.
+// No --enable-time-skipping: that flag starts the server with skipping *unlocked*, so time would run ahead while
+// workers are mid-task. The SDK expects it locked and unlocks it itself (result(), env.sleep()).
 const wrapper = (dir: string, cds: boolean) => `#!/bin/sh
 exec java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k -Xshare:auto ${cds ? `-XX:SharedArchiveFile="${dir}/app.jsa"` : ''} \\
-  -cp "${dir}/lib/*" io.temporal.testserver.TestServer "$@" --enable-time-skipping
+  -cp "${dir}/lib/*" io.temporal.testserver.TestServer "$@"
 `;
 
 /** Temporal's Java time-skipping test server from Maven Central, behind an exec wrapper. */
 export async function ensureTestServer(cacheDir: string, progress: Progress): Promise<string> {
   const bin = testServerPath(cacheDir);
-  if (existsSync(bin)) return bin;
   const dir = join(cacheDir, 'temporal-test-server', TEMPORAL_TEST_SERVER_VERSION);
+  if (existsSync(join(dir, 'app.jsa'))) {
+    // The wrapper is cheap: rewrite it when this code changed it, so a cached build never runs a stale one.
+    const current = wrapper(dir, true);
+    if ((await readFile(bin, 'utf8').catch(() => '')) !== current) await writeFile(bin, current, { mode: 0o755 });
+    return bin;
+  }
   await mkdir(join(cacheDir, 'temporal-test-server'), { recursive: true });
   progress(`fetching Temporal test server ${TEMPORAL_TEST_SERVER_VERSION} from Maven Central — about a minute, once`);
   await installAtomically(dir, async (staging) => {
@@ -197,7 +204,6 @@ async function buildCdsArchive(dir: string, progress: Progress) {
       `${dir}/lib/*`,
       'io.temporal.testserver.TestServer',
       String(port),
-      '--enable-time-skipping',
     ],
     logFile: join(tmpdir(), `loro-test-server-cds-${process.pid}.log`),
     isReady: () => isTcpOpen('127.0.0.1', port),
