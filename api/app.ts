@@ -97,7 +97,6 @@ export function createApp(deps: ApiDeps, opts: AppOptions & { session: RequestHa
     ...workflowRoutes(deps),
     ...devMailRoutes(deps),
   ];
-  const openApi = buildOpenApi(routes, { version: opts.version ?? '0.1.0', serverUrl: deps.config.http.publicUrl });
   routes.push(
     defineRoute({
       method: 'get',
@@ -108,6 +107,10 @@ export function createApp(deps: ApiDeps, opts: AppOptions & { session: RequestHa
       responses: { 200: { description: 'OpenAPI 3.1' } },
       handler: () => openApi,
     }),
+  );
+  // Built after the document's own route is declared, so the document lists it too.
+  const openApi = buildOpenApi(routes, { version: opts.version ?? '0.1.0', serverUrl: deps.config.http.publicUrl });
+  routes.push(
     defineRoute({
       method: 'get',
       path: '/{*path}',

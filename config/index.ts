@@ -38,6 +38,14 @@ export class ConfigError extends Error {
   }
 }
 
+// Secrets are never echoed; credentials inside URIs are masked.
+const SECRETS = new Set(['SESSION_SECRET', 'LORO_MASTER_KEY']);
+function shown(variable: string, value: string | undefined) {
+  if (value === undefined) return '';
+  if (SECRETS.has(variable)) return ' (the value given is not shown)';
+  return ` (got ${JSON.stringify(value.replace(/\/\/[^@/\s]*@/, '//***@'))})`;
+}
+
 const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false, strict: false });
 const validate = ajv.compile(configSchema);
 
@@ -50,8 +58,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     const err = validate.errors![0]!;
     const variable = err.instancePath.replace(/^\//, '') || String((err.params as { missingProperty?: string }).missingProperty ?? '');
     const property = configSchema.properties[variable as keyof typeof configSchema.properties];
-    const got = source[variable];
-    throw new ConfigError(variable, `must be ${property?.description ?? err.message}${got !== undefined ? ` (got ${JSON.stringify(got)})` : ''}`);
+    throw new ConfigError(variable, `must be ${property?.description ?? err.message}${shown(variable, source[variable])}`);
   }
   const e = env as Env;
   if (e.NODE_ENV === 'production') {

@@ -23,14 +23,11 @@ export const authRoutes = ({ models, throttle }: ApiDeps) => [
     },
     async handler({ body, req }) {
       const ip = req.ip ?? 'unknown';
-      const wait = await throttle.retryAfter(ip, body.email);
+      const wait = await throttle.reserve(ip, body.email);
       if (wait > 0) throw tooManyRequests(`Too many failed sign-ins; try again in ${Math.ceil(wait / 60)} minute(s)`, wait);
       const user = await models.User.findOne({ email: body.email.toLowerCase() }).lean();
       const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), body.password);
-      if (!user || !ok || user.disabled) {
-        await throttle.recordFailure(ip, body.email);
-        throw unauthorized('Wrong email or password');
-      }
+      if (!user || !ok || user.disabled) throw unauthorized('Wrong email or password');
       await throttle.recordSuccess(ip, body.email);
       // A fresh session ID on sign-in: a cookie planted before cannot ride along (session fixation).
       await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
