@@ -8,7 +8,7 @@ import type { Trigger } from './triggers.ts';
 export const AGENDA_COLLECTION = 'agenda_jobs';
 
 /** agenda in polling mode (FerretDB has no change streams); jobs are the triggers, nothing else. */
-export async function createScheduler(opts: { db: Db; temporal: Client; taskQueue: string; logger: Logger; triggers: Trigger[]; processEvery?: string }) {
+export async function createScheduler(opts: { db: Db; temporal: Client; taskQueue: string; logger: Logger; triggers: Trigger[]; processEvery?: string | number }) {
   const agenda = new Agenda({
     backend: new MongoBackend({ mongo: opts.db, collection: AGENDA_COLLECTION }),
     processEvery: opts.processEvery ?? '30 seconds',

@@ -1,0 +1,121 @@
+/**
+ * `npm run bench [-- <name>…]`: runs the benchmarks in bench/ (all of them when none is named), prints a table
+ * per benchmark and writes bench/results/<name>-<date>.json.
+ *
+ *   npm run bench                 every benchmark
+ *   npm run bench -- platform     one (names: see BENCHMARKS below, or `npm run bench -- --list`)
+ *
+ * Environment: BENCH_COLD=1 adds the cold `setup` to the platform benchmark (fresh caches; ≈10 min, needs the Go
+ * module proxy and Maven Central); BENCH_KEEP=1 keeps the temp data dirs. Each figure is printed with the
+ * baseline it is compared with, measured in the same run, because the machines are noisy.
+ *
+ * Adding a benchmark: a module bench/<name>.ts exporting `description` and `run(ctx): Promise<Row[]>`
+ * (see lib/report.ts), registered in BENCHMARKS. Processes it starts go through lib/proc.ts so they are
+ * stopped whatever happens.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { runCleanups } from './lib/proc.ts';
+import { BenchFailure, formatTable, withRatios, type BenchContext, type BenchModule, type Row } from './lib/report.ts';
+
+const BENCHMARKS: Record<string, { description: string; load: () => Promise<BenchModule> }> = {
+  platform: {
+    description: 'warm setup, npm start to ready, idle memory, API latencies, shutdown and orphans (≈2 min)',
+    load: () => import('./platform.ts'),
+  },
+  // solver: { description: '…', load: () => import('./solver.ts') },
+  // exports: { description: '…', load: () => import('./exports.ts') },
+};
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const resultsDir = join(root, 'bench', 'results');
+const t0 = performance.now();
+const elapsed = () => ((performance.now() - t0) / 1000).toFixed(1).padStart(6);
+
+function usage() {
+  return [
+    'usage: npm run bench [-- <name>…]',
+    '',
+    'benchmarks:',
+    ...Object.entries(BENCHMARKS).map(([name, b]) => `  ${name.padEnd(10)} ${b.description}`),
+    '',
+    'env: BENCH_COLD=1  also time a cold `setup` with fresh caches (platform; ≈10 min, off by default)',
+    '     BENCH_KEEP=1  keep the temp data dirs (logs) instead of removing them',
+  ].join('\n');
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    process.stderr.write(`\nbench: ${signal} received — stopping everything it started\n`);
+    void runCleanups().finally(() => process.exit(130));
+  });
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h') || args.includes('--list')) {
+    process.stdout.write(`${usage()}\n`);
+    return 0;
+  }
+  const unknown = args.filter((a) => !(a in BENCHMARKS));
+  if (unknown.length) {
+    process.stderr.write(`bench: unknown benchmark ${unknown.join(', ')}\n\n${usage()}\n`);
+    return 2;
+  }
+  const names = args.length ? args : Object.keys(BENCHMARKS);
+  const host = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', totalMemMiB: Math.round(totalmem() / 2 ** 20) };
+  process.stderr.write(`bench: ${names.join(', ')} on ${host.cpus} × ${host.cpuModel}, Node ${host.node}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  let failed = 0;
+  for (const name of names) {
+    const started = new Date();
+    const s0 = performance.now();
+    const details: Record<string, unknown> = {};
+    const ctx: BenchContext = {
+      root,
+      log: (line) => process.stderr.write(`[${elapsed()}s] ${name}: ${line}\n`),
+      detail: (key, value) => {
+        details[key] = value;
+      },
+    };
+    const loadBefore = loadavg();
+    let rows: Row[] = [];
+    let error: string | undefined;
+    try {
+      const mod = await BENCHMARKS[name]!.load();
+      rows = await mod.run(ctx);
+    } catch (err) {
+      failed++;
+      rows = err instanceof BenchFailure ? err.rows : [];
+      const cause = err instanceof BenchFailure ? err.original : err;
+      error = cause instanceof Error ? (cause.stack ?? cause.message) : String(cause);
+    } finally {
+      await runCleanups();
+    }
+    rows = withRatios(rows);
+    const seconds = (performance.now() - s0) / 1000;
+    process.stdout.write(`\n== ${name} (${seconds.toFixed(1)} s${error ? ', FAILED' : ''}) ==\n${formatTable(rows)}\n`);
+    if (error) process.stdout.write(`\n${name} failed: ${error}\n`);
+    await mkdir(resultsDir, { recursive: true });
+    const file = join(resultsDir, `${name}-${started.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
+    const result = { benchmark: name, startedAt: started.toISOString(), durationS: Math.round(seconds * 10) / 10, host, loadAverage: { before: loadBefore, after: loadavg() }, error: error ?? null, rows, details };
+    await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`results: ${file}\n`);
+  }
+  process.stderr.write(`bench: done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  return failed ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  async (err: Error) => {
+    process.stderr.write(`bench: ${err.stack ?? err.message}\n`);
+    await runCleanups();
+    process.exit(1);
+  },
+);
