@@ -7,7 +7,7 @@ import { createRetentionActivities } from './housekeeping/retention.ts';
 export interface ActivityDeps {
   models: Models;
   mailer: Mailer;
-  publicUrl: string;
+  crmUrl: string;
 }
 
 export function createActivities(deps: ActivityDeps) {

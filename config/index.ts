@@ -22,6 +22,7 @@ export interface Config {
   mailSinkUrl?: string;
   mailFrom: string;
   http: { host: string; port: number; publicUrl: string; tls?: { certFile: string; keyFile: string } };
+  crmUrl: string;
   sessionSecret?: string;
   logLevel: string;
   loginMaxAttempts: number;
@@ -93,6 +94,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       publicUrl: (e.PUBLIC_URL ?? `http://${host}:${port}`).replace(/\/$/, ''),
       tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,
     },
+    crmUrl: (e.CRM_URL ?? 'https://app.loro.example').replace(/\/$/, ''),
     sessionSecret: e.SESSION_SECRET,
     logLevel: e.LOG_LEVEL ?? 'info',
     loginMaxAttempts: e.LOGIN_MAX_ATTEMPTS ?? 5,

@@ -18,6 +18,7 @@ export const configSchema = {
     HOST: { type: 'string', minLength: 1, default: '127.0.0.1', description: 'interface the API listens on' },
     PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 8080, description: 'an integer port 0–65535 for the API' },
     PUBLIC_URL: { type: 'string', pattern: '^https?://', description: 'public base URL of the API and console, for links in mail' },
+    CRM_URL: { type: 'string', pattern: '^https?://', default: 'https://app.loro.example', description: 'base URL of the LORO CRM front end customers sign in to (links in customer mail)' },
     SESSION_SECRET: { type: 'string', minLength: 32, description: 'at least 32 characters signing session cookies (required in production)' },
     LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'one of fatal, error, warn, info, debug, trace, silent' },
     TLS_CERT_FILE: { type: 'string', minLength: 1, description: 'PEM certificate file: the API serves HTTPS when set with TLS_KEY_FILE' },

@@ -21,7 +21,7 @@ runMain('worker', async () => {
   const worker = await createWorker({
     connection,
     namespace: config.temporal.namespace,
-    deps: { models, mailer, publicUrl: config.http.publicUrl },
+    deps: { models, mailer, crmUrl: config.crmUrl },
     taskQueue: config.temporal.taskQueue,
     workflowBundlePath: config.temporal.workflowBundle,
     shutdownGraceTime: config.workerShutdownGrace as `${number}s`,

@@ -7,10 +7,10 @@ import { templates } from '../notifications/templates.ts';
 export interface OnboardingDeps {
   models: Models;
   mailer: Mailer;
-  publicUrl: string;
+  crmUrl: string;
 }
 
-export function createOnboardingActivities({ models, mailer, publicUrl }: OnboardingDeps) {
+export function createOnboardingActivities({ models, mailer, crmUrl }: OnboardingDeps) {
   const loadAccount = async (accountId: string) => {
     const account = await models.Account.findById(accountId).lean();
     if (!account?.owner) throw ApplicationFailure.create({ type: 'AccountNotFound', message: `account ${accountId} does not exist`, nonRetryable: true });
@@ -18,7 +18,7 @@ export function createOnboardingActivities({ models, mailer, publicUrl }: Onboar
   };
   const mailOwner = async (accountId: string, kind: 'welcome' | 'activationReminder'): Promise<SendOnceResult> => {
     const account = await loadAccount(accountId);
-    const { subject, text } = templates[kind]({ ownerName: account.owner.name, accountName: account.name, consoleUrl: publicUrl });
+    const { subject, text } = templates[kind]({ ownerName: account.owner.name, accountName: account.name, signInUrl: crmUrl });
     const workflowId = Context.current().info.workflowExecution?.workflowId;
     if (!workflowId) throw ApplicationFailure.create({ message: `${kind} mail must be sent from a workflow`, nonRetryable: true });
     const key = `${workflowId}:${kind}`;

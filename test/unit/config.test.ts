@@ -51,6 +51,7 @@ describe('loadConfig', () => {
       mailSinkUrl: undefined,
       mailFrom: 'LORO CRM <no-reply@loro.example>',
       http: { host: '127.0.0.1', port: 8080, publicUrl: 'http://127.0.0.1:8080', tls: undefined },
+      crmUrl: 'https://app.loro.example',
       sessionSecret: undefined,
       logLevel: 'info',
       loginMaxAttempts: 5,
