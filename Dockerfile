@@ -26,11 +26,11 @@ RUN --mount=type=cache,target=/root/.npm \
     npm ci
 
 # ---------------------------------------------------------------------------
-# build: vite build of the console into console/dist
+# build: vite build of the console into console/dist, workflow bundle into dist/
 FROM deps AS build
 COPY . .
 RUN npm run build \
- && test -d console/dist
+ && test -d console/dist && test -f dist/workflow-bundle.js
 
 # ---------------------------------------------------------------------------
 # prod-deps: production dependencies only (tsx included)
@@ -48,6 +48,7 @@ RUN --mount=type=cache,target=/root/.npm \
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     PORT=8080 \
+    LORO_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js \
     NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
 
@@ -57,6 +58,7 @@ COPY package.json package-lock.json ./
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY . .
 COPY --from=build /app/console/dist ./console/dist
+COPY --from=build /app/dist ./dist
 
 # Non-root: the image's built-in `node` user, numerically (uid/gid 1000) so that
 # runtimes enforcing runAsNonRoot can verify it. tsx keeps its transform cache
