@@ -310,7 +310,7 @@ async function benchMemory(ctx: BenchContext, rows: Row[], rootPid: number, serv
   const idle = await waitForIdle(rootPid, { maxMs: phase === 'idle' ? 20_000 : 10_000 });
   ctx.log(`memory (${phase}): ${idle.idle ? 'idle' : 'NOT idle'} after ${round(s(idle.waitedMs))} s (tree CPU ${round(idle.cores * 100)} % of a core)`);
   const m = snapshotMemory(rootPid, 'start');
-  const section = phase === 'idle' ? '3 idle memory (VmRSS, start + descendants)' : '3b memory after the API load';
+  const section = phase === 'idle' ? '3 idle memory (VmRSS, start + descendants)' : '4+ memory after the API load';
   const settle = `settled ${round(s(idle.waitedMs))} s${idle.idle ? '' : ' (not idle: CPU still ' + round(idle.cores * 100) + ' %)'}`;
   if (phase === 'idle') {
     rows.push({

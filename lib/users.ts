@@ -1,8 +1,11 @@
 import type { Role, SessionUser } from '../contracts/api-types.ts';
 import type { Models } from '../models/index.ts';
 import { newId } from '../models/ids.ts';
-import { hashPassword } from '../api/auth/passwords.ts';
-import { toSessionUser } from '../api/auth/principal.ts';
+import { hashPassword } from './passwords.ts';
+
+export function toSessionUser(u: { _id: string; email: string; name: string; roles: string[] }): SessionUser {
+  return { id: u._id, email: u.email, name: u.name, roles: u.roles as SessionUser['roles'] };
+}
 
 export class DuplicateUserError extends Error {
   override name = 'DuplicateUserError';

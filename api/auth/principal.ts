@@ -2,6 +2,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { SessionUser } from '../../contracts/api-types.ts';
+import { toSessionUser } from '../../lib/users.ts';
 import type { Models } from '../../models/index.ts';
 import type { ApiScope } from '../../schemas/auth.ts';
 import { unauthorized } from '../problem.ts';
@@ -27,10 +28,6 @@ export const hashSecret = (secret: string) => createHash('sha256').update(secret
 export function parseToken(token: string): { id: string; secret: string } | null {
   const m = /^loro_(tok_[0-9a-f]{32})_([A-Za-z0-9_-]{43})$/.exec(token);
   return m ? { id: m[1]!, secret: m[2]! } : null;
-}
-
-export function toSessionUser(u: { _id: string; email: string; name: string; roles: string[] }): SessionUser {
-  return { id: u._id, email: u.email, name: u.name, roles: u.roles as SessionUser['roles'] };
 }
 
 export async function principalFromToken(models: Models, header: string): Promise<Principal> {

@@ -1,7 +1,7 @@
 import { loginBodySchema, userResponseSchema } from '../../schemas/auth.ts';
 import { problemSchema } from '../../schemas/common.ts';
-import { dummyPasswordHash, verifyPassword } from '../auth/passwords.ts';
-import { toSessionUser } from '../auth/principal.ts';
+import { dummyPasswordHash, verifyPassword } from '../../lib/passwords.ts';
+import { toSessionUser } from '../../lib/users.ts';
 import type { ApiDeps } from '../deps.ts';
 import { tooManyRequests, unauthorized } from '../problem.ts';
 import { defineRoute } from './registry.ts';
