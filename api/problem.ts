@@ -1,5 +1,5 @@
 /** Expected client errors are HttpProblems; one middleware turns every error into RFC 9457 problem+json. */
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, Response } from 'express';
 import type { Problem } from '../contracts/api-types.ts';
 import type {} from 'pino-http';
 
@@ -29,7 +29,7 @@ export const tooManyRequests = (detail: string, retryAfterSeconds: number) =>
   new HttpProblem(429, 'too-many-requests', 'Too many requests', detail, undefined, { 'retry-after': String(retryAfterSeconds) });
 export const unavailable = (detail: string) => new HttpProblem(503, 'unavailable', 'Service unavailable', detail);
 
-export function sendProblem(res: import('express').Response, problem: Problem, headers: Record<string, string> = {}) {
+export function sendProblem(res: Response, problem: Problem, headers: Record<string, string> = {}) {
   res.status(problem.status).set({ 'content-type': 'application/problem+json', ...headers }).send(JSON.stringify(problem));
 }
 

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { TASK_QUEUES } from '../contracts/task-queues.ts';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
 
