@@ -2,7 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import express, { type RequestHandler } from 'express';
 import session from 'express-session';
 import helmet from 'helmet';
@@ -10,6 +9,7 @@ import { MongoStore } from 'connect-mongo';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import type { ApiDeps } from './deps.ts';
+import { CONSOLE_DIST } from '../lib/paths.ts';
 import { resolvePrincipal } from './auth/principal.ts';
 import { mountRoutes, defineRoute, type RouteSpec } from './routes/registry.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -21,7 +21,6 @@ import { devMailRoutes } from './routes/dev-mail.ts';
 import { buildOpenApi } from './openapi.ts';
 import { notFound, problemHandler, HttpProblem } from './problem.ts';
 
-export const CONSOLE_DIST = fileURLToPath(new URL('../console/dist', import.meta.url));
 export const SESSION_COOKIE = 'loro.sid';
 const SESSION_HOURS = 12;
 

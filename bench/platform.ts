@@ -3,10 +3,11 @@
  *
  *  1. warm `setup` (everything cached)            vs `node -e 0` (and `npx tsx -e 0`, the launcher floor)
  *  2. `npm start` to "LORO engine is up" / readyz  vs the embedded services alone (cli/services.ts)
- *  3. idle memory of the whole process tree        vs the services alone
+ *  3. idle memory of the whole process tree        vs the services alone, per process vs its counterpart there
+ *                                                  (worker/api/scheduler: an idle bare `node --import tsx`)
  *  4. API: POST /api/accounts (+ welcome mail end to end), GET /api/workflows vs Temporal's
  *     listWorkflowExecutions called directly, GET /healthz vs a bare node:http server
- *  5. shutdown on SIGINT                           vs the services alone; no process left behind (PASS/FAIL)
+ *  5. shutdown on SIGINT                           vs the services alone; clean exit and nothing left (PASS/FAIL)
  *  (BENCH_COLD=1) cold `setup` with fresh caches   vs warm setup
  *
  * Every process runs in a temp data dir on free ports of 127.0.0.1; loops are bounded; everything started is
@@ -80,9 +81,9 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
     if (process.env.BENCH_COLD === '1') await benchColdSetup(ctx, rows, setup.warmMs);
     const services = await benchServicesAlone(ctx);
     const stack = await benchStart(ctx, rows, services);
-    const idle = await benchMemory(ctx, rows, stack.proc.pid, services, 'idle');
-    await benchApi(ctx, rows, stack);
-    await benchMemory(ctx, rows, stack.proc.pid, services, 'after-load', idle.totalRssKiB);
+    const idle = await benchMemory(ctx, rows, stack.proc.pid, services, setup.floors, 'idle');
+    await benchApi(ctx, rows, stack, setup.floors);
+    await benchMemory(ctx, rows, stack.proc.pid, services, setup.floors, 'after-load', idle.totalRssKiB);
     await benchShutdown(ctx, rows, stack, services);
   } catch (err) {
     throw new BenchFailure(err, rows);
@@ -99,6 +100,7 @@ async function benchSetup(ctx: BenchContext, rows: Row[]) {
   const cached = [temporalCliPath(cacheDir), ferretDbPath(cacheDir), testServerPath(cacheDir)].every((p) => existsSync(p));
   const nodeMs: number[] = [];
   const tsxMs: number[] = [];
+  const nodeTsxMs: number[] = [];
   const setupMs: number[] = [];
   let firstColdMs: number | undefined;
   let ownWork = '';
@@ -112,7 +114,7 @@ async function benchSetup(ctx: BenchContext, rows: Row[]) {
     if (r.code !== 0) throw new Error(`npx tsx cli/setup.ts exited with ${r.code}:\n${tail(r.output)}`);
     firstColdMs = r.ms;
   }
-  ctx.log(`warm setup ×${N.setupRuns}, interleaved with node -e 0 ×${N.nodeNoop} and npx tsx -e 0 ×${N.setupRuns}`);
+  ctx.log(`warm setup ×${N.setupRuns}, interleaved with node -e 0 ×${N.nodeNoop}, npx tsx -e 0 and node --import tsx -e 0 ×${N.setupRuns}`);
   await node0(); // warms the page cache for node itself
   nodeMs.length = 0;
   for (let i = 0; i < N.setupRuns; i++) {
@@ -120,6 +122,9 @@ async function benchSetup(ctx: BenchContext, rows: Row[]) {
     const t = await runTimed('npx tsx -e 0', 'npx', ['tsx', '-e', '0'], { env, cwd: ctx.root });
     if (t.code !== 0) throw new Error(`npx tsx -e 0 exited with ${t.code}:\n${tail(t.output)}`);
     tsxMs.push(t.ms);
+    const nt = await runTimed('node --import tsx -e 0', process.execPath, ['--import', 'tsx', '-e', '0'], { env, cwd: ctx.root });
+    if (nt.code !== 0) throw new Error(`node --import tsx -e 0 exited with ${nt.code}:\n${tail(nt.output)}`);
+    nodeTsxMs.push(nt.ms);
     const r = await runTimed('setup', 'npx', ['tsx', 'cli/setup.ts'], { env, cwd: ctx.root });
     if (r.code !== 0) throw new Error(`npx tsx cli/setup.ts exited with ${r.code}:\n${tail(r.output)}`);
     if (/building|fetching|creating a class-data archive/.test(r.output)) throw new Error(`setup was not warm on run ${i + 1}:\n${tail(r.output)}`);
@@ -147,8 +152,22 @@ async function benchSetup(ctx: BenchContext, rows: Row[]) {
       note: `setup / launcher = ${round(warmMs / median(tsxMs))}×`,
     },
   );
-  ctx.detail('setup', { cacheDir, samplesMs: { setup: setupMs, npxTsxNoop: tsxMs, nodeNoop: nodeMs }, firstColdMs: firstColdMs ?? null });
-  return { warmMs };
+  // Floors for later rows: an idle `node --import tsx` process (memory of worker/api/scheduler), its start time (CLIs).
+  const idleNode = spawnTracked('idle node --import tsx', process.execPath, ['--import', 'tsx', '-e', "console.log('ready'); setInterval(() => {}, 1000)"], { env, cwd: ctx.root });
+  await idleNode.waitForLine(/^ready/, 30_000);
+  await delay(1000);
+  const idleNodeRssKiB = rssKiB(idleNode.pid) ?? 0;
+  const idleNodePssKiB = pssKiB(idleNode.pid) ?? 0;
+  await idleNode.stop('SIGTERM', 5_000);
+  ctx.detail('setup', { cacheDir, samplesMs: { setup: setupMs, npxTsxNoop: tsxMs, nodeTsxNoop: nodeTsxMs, nodeNoop: nodeMs }, firstColdMs: firstColdMs ?? null, idleNodeTsx: { rssKiB: idleNodeRssKiB, pssKiB: idleNodePssKiB } });
+  return { warmMs, floors: { nodeTsxMs: median(nodeTsxMs), idleNodeRssKiB } };
+}
+
+interface Floors {
+  /** `node --import tsx -e 0`, spawn to exit. */
+  nodeTsxMs: number;
+  /** VmRSS of an idle `node --import tsx` process. */
+  idleNodeRssKiB: number;
 }
 
 async function benchColdSetup(ctx: BenchContext, rows: Row[], warmMs: number) {
@@ -306,7 +325,7 @@ function snapshotMemory(rootPid: number, rootRole: string): MemorySnapshot {
   };
 }
 
-async function benchMemory(ctx: BenchContext, rows: Row[], rootPid: number, services: ServicesAlone, phase: 'idle' | 'after-load', idleTotalKiB?: number) {
+async function benchMemory(ctx: BenchContext, rows: Row[], rootPid: number, services: ServicesAlone, floors: Floors, phase: 'idle' | 'after-load', idleTotalKiB?: number) {
   const idle = await waitForIdle(rootPid, { maxMs: phase === 'idle' ? 20_000 : 10_000 });
   ctx.log(`memory (${phase}): ${idle.idle ? 'idle' : 'NOT idle'} after ${round(s(idle.waitedMs))} s (tree CPU ${round(idle.cores * 100)} % of a core)`);
   const m = snapshotMemory(rootPid, 'start');
@@ -326,12 +345,17 @@ async function benchMemory(ctx: BenchContext, rows: Row[], rootPid: number, serv
     for (const role of roles) {
       const r = m.byRole[role]!;
       const alone = services.memory.byRole[role === 'start' ? 'services' : role];
+      const bareNode = ['worker', 'api', 'scheduler'].includes(role);
       rows.push({
         section,
         metric: `  ${role}${r.count > 1 ? ` ×${r.count}` : ''}`,
         value: mib(r.rssKiB),
         unit: 'MiB',
-        baseline: alone ? { label: role === 'start' ? 'services.ts node (mail sink)' : `${role} (services alone)`, value: mib(alone.rssKiB), unit: 'MiB' } : undefined,
+        baseline: bareNode
+          ? { label: 'idle bare node --import tsx', value: mib(floors.idleNodeRssKiB), unit: 'MiB' }
+          : alone
+            ? { label: role === 'start' ? 'services.ts node (mail sink)' : `${role} (services alone)`, value: mib(alone.rssKiB), unit: 'MiB' }
+            : undefined,
         note: `PSS ${round(mib(r.pssKiB))} MiB`,
       });
     }
@@ -374,7 +398,7 @@ const latencyRows = (section: string, metric: string, sum: Summary, base: Summar
     note: k === 'p50' ? `n=${sum.n}, max ${round(sum.max)} ms${note ? `; ${note}` : ''}` : undefined,
   }));
 
-async function benchApi(ctx: BenchContext, rows: Row[], stack: Stack) {
+async function benchApi(ctx: BenchContext, rows: Row[], stack: Stack, floors: Floors) {
   const { HttpSession } = await import('../test/fixtures/engine.ts');
   const runId = randomBytes(4).toString('hex');
   const email = `bench-admin-${runId}@bench.loro.example`;
@@ -494,6 +518,7 @@ async function benchApi(ctx: BenchContext, rows: Row[], stack: Stack) {
         metric: 'create-admin CLI (spawn → exit)',
         value: s(admin.ms),
         unit: 's',
+        baseline: { label: 'node --import tsx -e 0', value: s(floors.nodeTsxMs), unit: 's' },
         note: 'argon2id hash + index sync included',
       },
       ...latencyRows('4 API (sequential, 127.0.0.1)', `(a) POST /api/accounts`, sPost, sHealth, 'GET /healthz'),

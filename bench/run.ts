@@ -47,11 +47,11 @@ function usage() {
   ].join('\n');
 }
 
-let interrupted = false;
+let interrupted: string | undefined;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (interrupted) return;
-    interrupted = true;
+    interrupted = signal;
     process.stderr.write(`\nbench: ${signal} received — stopping everything it started\n`);
     void runCleanups().finally(() => process.exit(130));
   });
@@ -94,6 +94,7 @@ async function main(): Promise<number> {
       rows = err instanceof BenchFailure ? err.rows : [];
       const cause = err instanceof BenchFailure ? err.original : err;
       error = cause instanceof Error ? (cause.stack ?? cause.message) : String(cause);
+      if (interrupted) error = `interrupted by ${interrupted} (partial results) — ${error.split('\n')[0]}`;
     } finally {
       await runCleanups();
     }

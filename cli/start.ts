@@ -11,7 +11,7 @@ import { loadConfig } from '../config/index.ts';
 import { runMain, StartupError } from '../lib/main.ts';
 import { startProcess, type ManagedProcess } from '../services/process.ts';
 import { freePort } from '../services/ports.ts';
-import { CONSOLE_DIST } from '../api/app.ts';
+import { CONSOLE_DIST } from '../lib/paths.ts';
 import { startEmbeddedServices } from './embedded.ts';
 import { progress } from './progress.ts';
 import { buildConsole } from './build-console.ts';
@@ -21,6 +21,11 @@ function logSaysSince(file: string, text: string) {
   const offset = existsSync(file) ? statSync(file).size : 0;
   return async () => (await readFile(file)).subarray(offset).toString().includes(text);
 }
+
+const graceMs = (grace: string) => {
+  const [, n, unit] = /^(\d+)\s*(ms|s|m)$/.exec(grace) ?? [];
+  return Number(n) * (unit === 'm' ? 60_000 : unit === 's' ? 1000 : 1);
+};
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -49,7 +54,10 @@ runMain('start', async () => {
   const temporal = new Client({ connection: await Connection.connect({ address: a.temporalAddress }), namespace: config.temporal.namespace });
   const node = (entry: string) => ({ command: process.execPath, args: ['--import', 'tsx', join(root, entry)], env, cwd: root });
   const children: ManagedProcess[] = [];
+  let stopping = false;
   const stopAll = async () => {
+    stopping = true;
+    // Worker, API and scheduler first (the worker finishes its activities), then the services they use.
     await Promise.all(children.map((c) => c.stop()));
     await temporal.connection.close();
     await services.stop();
@@ -65,6 +73,8 @@ runMain('start', async () => {
         isReady: async () =>
           ((await temporal.workflowService.describeTaskQueue({ namespace: config.temporal.namespace, taskQueue: { name: config.temporal.taskQueue }, taskQueueType: 1 })).pollers ?? []).length > 0,
         readyTimeoutMs: 120_000,
+        // Its own grace for running activities, plus a margin, before it is killed.
+        stopTimeoutMs: graceMs(config.workerShutdownGrace) + 5_000,
       }),
       startProcess({
         name: 'api',
@@ -83,6 +93,8 @@ runMain('start', async () => {
     children.push(...launched);
     for (const child of launched) {
       void child.exited.then((code) => {
+        // During a requested shutdown children exit as asked; only an unexpected exit stops the stack.
+        if (stopping) return;
         progress(`${child.name} exited (code ${code}); see ${join(services.logDir, `${child.name}.log`)} — stopping the stack`);
         process.kill(process.pid, 'SIGTERM');
       });

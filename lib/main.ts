@@ -23,8 +23,9 @@ export function runMain(name: string, main: () => Promise<() => Promise<void>>) 
       },
     );
   };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  // `on`, not `once`: a second signal during shutdown must not fall through to Node's default (exit at once).
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
   main().then(
     (s) => {
       shutdown = s;

@@ -34,6 +34,8 @@ export interface StartProcessOptions {
   /** Speaks the service's protocol; true once it answers. */
   isReady: () => Promise<boolean>;
   readyTimeoutMs?: number;
+  /** How long stop() waits after SIGTERM before SIGKILL (default 10 s). */
+  stopTimeoutMs?: number;
 }
 
 export function logTail(logFile: string, lines = 8): string {
@@ -75,7 +77,7 @@ export async function startProcess(opts: StartProcessOptions): Promise<ManagedPr
     async stop() {
       if (exitCode !== undefined) return;
       child.kill('SIGTERM');
-      const timedOut = await Promise.race([exited.then(() => false), delay(10_000).then(() => true)]);
+      const timedOut = await Promise.race([exited.then(() => false), delay(opts.stopTimeoutMs ?? 10_000).then(() => true)]);
       if (timedOut) {
         child.kill('SIGKILL');
         await exited;
