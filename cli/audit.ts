@@ -28,7 +28,7 @@ runMain('audit', async () => {
       const out = file ? createWriteStream(file) : process.stdout;
       let n = 0;
       for await (const line of log.exportJsonLines()) {
-        if (!out.write(line)) await new Promise((r) => out.once('drain', r));
+        if (!out.write(line)) await new Promise<void>((r) => out.once('drain', () => r()));
         n++;
       }
       if (file) await new Promise<void>((r) => (out as ReturnType<typeof createWriteStream>).end(r));

@@ -5,8 +5,7 @@
  * loses the race re-reads the tail and tries the next number).
  */
 import { createHash } from 'node:crypto';
-import type { Model } from 'mongoose';
-import type { AuditEntryDoc } from '../../models/audit-entry.ts';
+import type { AuditEntryDoc, auditEntryModel } from '../../models/audit-entry.ts';
 import { canonicalJson } from './canonical-json.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -56,7 +55,7 @@ const toEntry = (d: AuditEntryDoc & { _id: number }): AuditEntry => ({
   hash: d.hash,
 });
 
-export function createAuditLog(AuditEntry: Model<AuditEntryDoc>, clock: () => Date = () => new Date()) {
+export function createAuditLog(AuditEntry: ReturnType<typeof auditEntryModel>, clock: () => Date = () => new Date()) {
   async function tail(): Promise<{ seq: number; hash: string }> {
     const last = await AuditEntry.findOne().sort({ _id: -1 }).lean<AuditEntryDoc & { _id: number }>();
     return last ? { seq: last._id, hash: last.hash } : { seq: 0, hash: GENESIS_HASH };
