@@ -18,6 +18,8 @@ import { adminRoutes } from './routes/admin.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 import { devMailRoutes } from './routes/dev-mail.ts';
+import { privacyRoutes } from './routes/privacy.ts';
+import { CODEC_PATH, codecMiddleware, codecRoutes } from './routes/codec.ts';
 import { buildOpenApi } from './openapi.ts';
 import { notFound, problemHandler, HttpProblem } from './problem.ts';
 
@@ -83,6 +85,8 @@ export function createApp(deps: ApiDeps, opts: AppOptions & { session: RequestHa
       },
     }),
   );
+  // The codec server's CORS (Temporal Web UI origin) and larger bodies: on its path only, before everything else reads the request.
+  app.use(CODEC_PATH, ...codecMiddleware(deps));
   app.use(express.json({ limit: '1mb' }));
   app.use(opts.session);
   app.use(resolvePrincipal(deps.models));
@@ -94,6 +98,8 @@ export function createApp(deps: ApiDeps, opts: AppOptions & { session: RequestHa
     ...adminRoutes(deps),
     ...accountRoutes(deps),
     ...workflowRoutes(deps),
+    ...codecRoutes(deps),
+    ...privacyRoutes(deps),
     ...devMailRoutes(deps),
   ];
   routes.push(

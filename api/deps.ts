@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Connection } from 'mongoose';
 import type { ResolvedConfig } from '../config/index.ts';
 import type { Logger } from '../lib/logger.ts';
+import type { Keyring } from '../lib/crypto/keyring.ts';
 import type { Models } from '../models/index.ts';
 import type { LoginThrottle } from './auth/throttle.ts';
 
@@ -13,4 +14,9 @@ export interface ApiDeps {
   models: Models;
   temporal: Client;
   throttle: LoginThrottle;
+  /**
+   * The process's one keyring: the models encrypt personal fields through it, the Temporal client's payload codec
+   * encrypts payloads through it; crypto-shredding goes through it.
+   */
+  keyring: Keyring;
 }

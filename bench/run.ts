@@ -26,6 +26,14 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<Benc
     description: 'warm setup, npm start to ready, idle memory, API latencies, shutdown and orphans (≈2 min)',
     load: () => import('./platform.ts'),
   },
+  codec: {
+    description: 'payload encryption: µs per payload, and onboarding throughput with vs without the codec (≈1–2 min)',
+    load: () => import('./codec.ts'),
+  },
+  crypto: {
+    description: 'field encryption: insert + read of 50,000 lead-like documents with vs without encrypted personal fields (≈2 min; BENCH_LEADS)',
+    load: () => import('./crypto.ts'),
+  },
   // solver: { description: '…', load: () => import('./solver.ts') },
   // exports: { description: '…', load: () => import('./exports.ts') },
 };

@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { loadConfig, withServiceAddresses } from '../config/index.ts';
 import { runMain, StartupError } from '../lib/main.ts';
 import { connectMongo } from '../lib/mongo.ts';
+import { createKeyring } from '../lib/crypto/mongo-keyring.ts';
 import { createModels, syncIndexes } from '../models/index.ts';
 import { createUser, DuplicateUserError } from '../lib/users.ts';
 import { createUserBodySchema, PASSWORD_MIN_LENGTH } from '../schemas/auth.ts';
@@ -53,7 +54,7 @@ runMain('create-admin', async () => {
   const config = withServiceAddresses(loadConfig());
   const mongo = await connectMongo(config.mongoUri);
   try {
-    const models = createModels(mongo);
+    const models = createModels(mongo, await createKeyring(mongo, config));
     await syncIndexes(models);
     const user = await createUser(models, input);
     process.stdout.write(`admin ${user.email} created (${user.id}); sign in at ${config.http.publicUrl}\n`);

@@ -24,6 +24,8 @@ export interface Config {
   http: { host: string; port: number; publicUrl: string; tls?: { certFile: string; keyFile: string } };
   crmUrl: string;
   sessionSecret?: string;
+  /** Where the master key comes from (lib/crypto/master-key.ts reads it); none set → generated in development. */
+  masterKey: { key?: string; file?: string; previousKey?: string; previousFile?: string };
   logLevel: string;
   loginMaxAttempts: number;
   workerShutdownGrace: string;
@@ -40,7 +42,7 @@ export class ConfigError extends Error {
 }
 
 // Secrets are never echoed; credentials inside URIs are masked.
-const SECRETS = new Set(['SESSION_SECRET', 'LORO_MASTER_KEY']);
+const SECRETS = new Set(['SESSION_SECRET', 'LORO_MASTER_KEY', 'LORO_MASTER_KEY_PREVIOUS']);
 function shown(variable: string, value: string | undefined) {
   if (value === undefined) return '';
   if (SECRETS.has(variable)) return ' (the value given is not shown)';
@@ -66,6 +68,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     for (const key of ['SESSION_SECRET', 'TEMPORAL_ADDRESS', 'MONGODB_URI', 'SMTP_URL', 'PUBLIC_URL'] as const) {
       if (!e[key]) throw new ConfigError(key, `is required in production: ${configSchema.properties[key].description}`);
     }
+    // A generated master key on a server's disk would sit next to the data it protects: production brings its own.
+    if (!e.LORO_MASTER_KEY && !e.LORO_MASTER_KEY_FILE) {
+      throw new ConfigError('LORO_MASTER_KEY', `is required in production (or LORO_MASTER_KEY_FILE): ${configSchema.properties.LORO_MASTER_KEY.description}`);
+    }
+  }
+  for (const [value, file] of [['LORO_MASTER_KEY', 'LORO_MASTER_KEY_FILE'], ['LORO_MASTER_KEY_PREVIOUS', 'LORO_MASTER_KEY_PREVIOUS_FILE']] as const) {
+    if (e[value] && e[file]) throw new ConfigError(file, `must not be set together with ${value}: give the key one way`);
   }
   if (!!e.TLS_CERT_FILE !== !!e.TLS_KEY_FILE) {
     throw new ConfigError(e.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE', 'must be set together with its pair (TLS_CERT_FILE and TLS_KEY_FILE)');
@@ -96,6 +105,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     crmUrl: (e.CRM_URL ?? 'https://app.loro.example').replace(/\/$/, ''),
     sessionSecret: e.SESSION_SECRET,
+    masterKey: { key: e.LORO_MASTER_KEY, file: e.LORO_MASTER_KEY_FILE, previousKey: e.LORO_MASTER_KEY_PREVIOUS, previousFile: e.LORO_MASTER_KEY_PREVIOUS_FILE },
     logLevel: e.LOG_LEVEL ?? 'info',
     loginMaxAttempts: e.LOGIN_MAX_ATTEMPTS ?? 5,
     workerShutdownGrace: e.WORKER_SHUTDOWN_GRACE ?? '30s',

@@ -1,7 +1,7 @@
 /** Process entry points: one clear line and a non-zero exit for a bad setting or a service that won't start. */
 import { ConfigError } from '../config/index.ts';
 
-const EXPECTED = new Set(['ConfigError', 'ServiceStartError', 'ServiceBuildError', 'StartupError']);
+const EXPECTED = new Set(['ConfigError', 'ServiceStartError', 'ServiceBuildError', 'StartupError', 'MasterKeyError']);
 
 /** An expected start-up failure whose message is the whole story. */
 export class StartupError extends Error {

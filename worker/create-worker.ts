@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
+import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { TASK_QUEUES } from '../contracts/task-queues.ts';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
+import { workflowBundleConverterOptions } from '../lib/crypto/data-converter.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -13,6 +15,8 @@ export interface CreateWorkerOptions {
   workflowBundlePath?: string;
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
   taskQueue?: string;
+  /** The engine's data converter (lib/crypto/data-converter.ts: the encrypting codec); without it payloads stay plaintext. */
+  dataConverter?: DataConverter;
 }
 
 export function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
@@ -23,5 +27,7 @@ export function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath }),
     activities: createActivities(opts.deps),
     shutdownGraceTime: opts.shutdownGraceTime ?? '30s',
+    // The failure converter always matches the one compiled into the workflow bundle.
+    dataConverter: { ...opts.dataConverter, ...workflowBundleConverterOptions },
   });
 }

@@ -5,6 +5,8 @@ import { createLogger } from '../lib/logger.ts';
 import { runMain } from '../lib/main.ts';
 import { connectMongo } from '../lib/mongo.ts';
 import { createMailer } from '../lib/mailer.ts';
+import { createDataConverter } from '../lib/crypto/data-converter.ts';
+import { openEngineKeyring } from '../lib/crypto/engine-keyring.ts';
 import { createModels, syncIndexes } from '../models/index.ts';
 import { createWorker } from './create-worker.ts';
 import { installRuntimeLogger } from './runtime-logger.ts';
@@ -14,7 +16,9 @@ runMain('worker', async () => {
   const logger = createLogger('worker', config.logLevel);
   installRuntimeLogger(logger);
   const mongo = await connectMongo(config.mongoUri);
-  const models = createModels(mongo);
+  // One keyring per process: personal fields (models) and Temporal payloads (data converter) are encrypted through it.
+  const keyring = await openEngineKeyring({ config, mongo });
+  const models = createModels(mongo, keyring);
   await syncIndexes(models);
   const mailer = createMailer(config.smtpUrl, config.mailFrom);
   const connection = await NativeConnection.connect({ address: config.temporal.address, tls: config.temporal.tls || undefined });
@@ -25,6 +29,7 @@ runMain('worker', async () => {
     taskQueue: config.temporal.taskQueue,
     workflowBundlePath: config.temporal.workflowBundle,
     shutdownGraceTime: config.workerShutdownGrace as `${number}s`,
+    dataConverter: createDataConverter(keyring),
   });
   const running = worker.run();
   logger.info({ taskQueue: worker.options.taskQueue, namespace: config.temporal.namespace }, 'worker running');

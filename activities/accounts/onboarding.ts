@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Models } from '../../models/index.ts';
+import { KeyDestroyedError } from '../../lib/crypto/errors.ts';
 import type { Mailer } from '../../lib/mailer.ts';
 import { sendOnce, type SendOnceResult } from '../notifications/send-once.ts';
 import { templates } from '../notifications/templates.ts';
@@ -12,7 +13,13 @@ export interface OnboardingDeps {
 
 export function createOnboardingActivities({ models, mailer, crmUrl }: OnboardingDeps) {
   const loadAccount = async (accountId: string) => {
-    const account = await models.Account.findById(accountId).lean();
+    const account = await models.Account.findById(accountId)
+      .lean()
+      .catch((err: unknown) => {
+        // Shredded data stays unreadable however often the activity is retried.
+        if (err instanceof KeyDestroyedError) throw ApplicationFailure.create({ type: 'AccountShredded', message: `the personal data of account ${accountId} was crypto-shredded`, nonRetryable: true });
+        throw err;
+      });
     if (!account?.owner) throw ApplicationFailure.create({ type: 'AccountNotFound', message: `account ${accountId} does not exist`, nonRetryable: true });
     return { ...account, owner: account.owner };
   };

@@ -7,12 +7,16 @@ import { toSessionUser } from '../../lib/users.ts';
 import type { ApiDeps } from '../deps.ts';
 import { conflict, notFound } from '../problem.ts';
 import { defineRoute } from './registry.ts';
+import { createAuditLog } from '../../lib/audit/audit-log.ts';
+import { actorOf } from '../audit-actor.ts';
 import { createUser, DuplicateUserError } from '../../lib/users.ts';
 
 const ADMIN = { roles: ['admin'] } as const;
 const tokenParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^tok_[0-9a-f]{32}$' } } } as const;
 
-export const adminRoutes = ({ models }: ApiDeps) => [
+export const adminRoutes = ({ models }: ApiDeps) => {
+  const audit = createAuditLog(models.AuditEntry);
+  return [
   defineRoute({
     method: 'post',
     path: '/api/users',
@@ -21,10 +25,11 @@ export const adminRoutes = ({ models }: ApiDeps) => [
     access: ADMIN,
     body: createUserBodySchema,
     responses: { 201: { description: 'created', schema: userResponseSchema }, 409: { description: 'email taken', schema: problemSchema } },
-    async handler({ body, res, req }) {
+    async handler({ body, res, req, principal }) {
       try {
         const user = await createUser(models, body);
         req.log.info({ userId: user.id, roles: user.roles }, 'user created');
+        await audit.append({ actor: actorOf(principal), action: 'user.created', target: { type: 'user', id: user.id }, details: { roles: user.roles } });
         res.status(201).json({ user });
       } catch (err) {
         if (err instanceof DuplicateUserError) throw conflict('A user with this email exists');
@@ -64,6 +69,7 @@ export const adminRoutes = ({ models }: ApiDeps) => [
         createdBy: principal?.kind === 'user' ? principal.user.id : 'unknown',
         expiresAt,
       });
+      await audit.append({ actor: actorOf(principal), action: 'api-token.created', target: { type: 'api-token', id }, details: { scopes: body.scopes, expiresAt } });
       res.status(201).json({ id, token: `${TOKEN_PREFIX}${id}_${secret}`, scopes: body.scopes, expiresAt: expiresAt.toISOString() });
     },
   }),
@@ -75,11 +81,12 @@ export const adminRoutes = ({ models }: ApiDeps) => [
     access: ADMIN,
     params: tokenParams,
     responses: { 204: { description: 'revoked' }, 404: { description: 'no such token', schema: problemSchema } },
-    async handler({ params, res }) {
+    async handler({ params, res, principal }) {
       const { matchedCount } = await models.ApiToken.updateOne({ _id: params.id, revokedAt: null }, { $set: { revokedAt: new Date() } });
       if (!matchedCount) throw notFound(`No active token ${params.id}`);
+      await audit.append({ actor: actorOf(principal), action: 'api-token.revoked', target: { type: 'api-token', id: params.id } });
       res.status(204).end();
     },
   }),
 ];
-
+};

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { connectMongo } from '../../lib/mongo.ts';
+import { createKeyring } from '../../lib/crypto/mongo-keyring.ts';
 import { createMailer, type Mailer } from '../../lib/mailer.ts';
 import { createModels, syncIndexes, type Models } from '../../models/index.ts';
 import { createActivities } from '../../activities/index.ts';
@@ -18,7 +19,7 @@ let mailer: Mailer;
 beforeAll(async () => {
   const config = testConfig();
   mongo = await connectMongo(config.mongoUri);
-  models = createModels(mongo);
+  models = createModels(mongo, await createKeyring(mongo, config));
   await syncIndexes(models);
   mailer = createMailer(config.smtpUrl, config.mailFrom);
 });

@@ -11,6 +11,7 @@ import { loadConfig } from '../../config/index.ts';
 import { startLocalStack } from '../../services/stack.ts';
 import { ensureTestServer } from '../../services/build.ts';
 import { workflowsPath } from '../../worker/create-worker.ts';
+import { workflowBundleConverterOptions } from '../../lib/crypto/data-converter.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -33,7 +34,7 @@ export default async function setup(project: TestProject) {
   const [stack, testServerPath, bundle] = await Promise.all([
     startLocalStack({ dataDir: dir, cacheDir, namespace: 'default', temporalUi: false, progress: log }),
     ensureTestServer(cacheDir, log),
-    bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn: (m: string) => log(m), error: (m: string) => log(m), log() {} } as never }),
+    bundleWorkflowCode({ workflowsPath, ...workflowBundleConverterOptions, logger: { trace() {}, debug() {}, info() {}, warn: (m: string) => log(m), error: (m: string) => log(m), log() {} } as never }),
   ]);
   const workflowBundlePath = join(dir, 'workflow-bundle.js');
   await writeFile(workflowBundlePath, bundle.code);

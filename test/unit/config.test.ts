@@ -27,6 +27,7 @@ const PRODUCTION = {
   MONGODB_URI: 'mongodb://mongo:27017/loro',
   SMTP_URL: 'smtp://relay:25',
   PUBLIC_URL: 'https://engine.loro.example',
+  LORO_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
 };
 
 const tempDirs: string[] = [];
@@ -53,6 +54,7 @@ describe('loadConfig', () => {
       http: { host: '127.0.0.1', port: 8080, publicUrl: 'http://127.0.0.1:8080', tls: undefined },
       crmUrl: 'https://app.loro.example',
       sessionSecret: undefined,
+      masterKey: { key: undefined, file: undefined, previousKey: undefined, previousFile: undefined },
       logLevel: 'info',
       loginMaxAttempts: 5,
       workerShutdownGrace: '30s',
@@ -88,6 +90,21 @@ describe('loadConfig', () => {
     expect(err.variable).toBe('SESSION_SECRET');
     expect(err.message).toMatch(/^config: SESSION_SECRET is required in production/);
     expect(err.message.split('\n')).toHaveLength(1);
+  });
+
+  it('requires the master key in production, one way only, and never echoes it', () => {
+    const { LORO_MASTER_KEY: key, ...withoutKey } = PRODUCTION;
+    const missing = configError(() => loadConfig(withoutKey));
+    expect(missing.variable).toBe('LORO_MASTER_KEY');
+    expect(missing.message).toMatch(/^config: LORO_MASTER_KEY is required in production \(or LORO_MASTER_KEY_FILE\)/);
+    expect(loadConfig({ ...withoutKey, LORO_MASTER_KEY_FILE: '/run/secrets/loro-master-key' }).masterKey.file).toBe('/run/secrets/loro-master-key');
+    expect(configError(() => loadConfig({ ...PRODUCTION, LORO_MASTER_KEY_FILE: '/k' })).variable).toBe('LORO_MASTER_KEY_FILE');
+    const bad = configError(() => loadConfig({ LORO_MASTER_KEY: 'c2hvcnQ-secret-looking-value' }));
+    expect(bad.variable).toBe('LORO_MASTER_KEY');
+    expect(bad.message).not.toContain('secret-looking');
+    expect(bad.message).toContain('not shown');
+    expect(configError(() => loadConfig({ LORO_MASTER_KEY_PREVIOUS: 'nope' })).message).not.toContain('nope');
+    expect(loadConfig({ LORO_MASTER_KEY: key }).masterKey.key).toBe(key);
   });
 
   it('names the missing half of the TLS pair', () => {
