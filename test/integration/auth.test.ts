@@ -26,21 +26,8 @@ beforeAll(async () => {
 afterAll(() => engine?.close());
 
 /** A request with no cookie jar: exactly the headers given. */
-async function call(method: string, path: string, opts: { body?: unknown; headers?: Record<string, string> } = {}) {
-  const res = await fetch(engine.baseUrl + path, {
-    method,
-    headers: { ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers },
-    body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
-  });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, json, text };
-}
+const call = (method: string, path: string, opts: { body?: unknown; headers?: Record<string, string> } = {}) =>
+  new HttpSession(engine.baseUrl).request(method, path, opts.body, opts.headers);
 
 const login = (email: string, password: string, headers: Record<string, string> = {}) =>
   call('POST', '/api/auth/login', { body: { email, password }, headers });

@@ -13,6 +13,7 @@ import type {
   WorkflowStatus,
 } from '../../../../contracts/api-types.ts';
 
+import { WORKFLOW_STATUSES } from '../../../../contracts/api-types.ts';
 export { WORKFLOW_STATUSES, ROLES } from '../../../../contracts/api-types.ts';
 export type { Role, WorkflowExecutionSummary, WorkflowStatus } from '../../../../contracts/api-types.ts';
 export type { ClientToServerEvents, ServerToClientEvents } from '../../../../contracts/socket-events.ts';
@@ -57,12 +58,4 @@ export type ProblemDetails = Problem;
 export type ProblemFieldError = NonNullable<Problem['errors']>[number];
 
 /** Statuses the list endpoint accepts as a filter (it rejects UNKNOWN). */
-export const FILTERABLE_STATUSES: readonly WorkflowStatus[] = [
-  'RUNNING',
-  'COMPLETED',
-  'FAILED',
-  'CANCELLED',
-  'TERMINATED',
-  'CONTINUED_AS_NEW',
-  'TIMED_OUT',
-];
+export const FILTERABLE_STATUSES: readonly WorkflowStatus[] = WORKFLOW_STATUSES.filter((s) => s !== 'UNKNOWN');
