@@ -3,6 +3,7 @@ import type { Models } from '../models/index.ts';
 import type { Mailer } from '../lib/mailer.ts';
 import { createOnboardingActivities } from './accounts/onboarding.ts';
 import { createRetentionActivities } from './housekeeping/retention.ts';
+import { createAuditActivities } from './audit/milestones.ts';
 
 export interface ActivityDeps {
   models: Models;
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createOnboardingActivities(deps),
     ...createRetentionActivities(deps),
+    ...createAuditActivities(deps),
   };
 }
 

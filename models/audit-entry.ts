@@ -23,6 +23,7 @@ const auditEntrySchema = new Schema(
 );
 auditEntrySchema.index({ action: 1, at: -1 });
 auditEntrySchema.index({ 'target.id': 1, at: -1 });
+auditEntrySchema.index({ 'details.key': 1 });
 
 export type AuditEntryDoc = InferSchemaType<typeof auditEntrySchema>;
 export const auditEntryModel = (conn: Connection) => conn.model('AuditEntry', auditEntrySchema, 'audit_log');

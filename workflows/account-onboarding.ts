@@ -18,7 +18,7 @@ export const onboardingStateQuery = defineQuery<OnboardingState>('onboardingStat
 export const ACTIVATION_REMINDER_AFTER = '3 days';
 export const ONBOARDING_WINDOW_AFTER_REMINDER = '11 days';
 
-const { provisionAccount, sendWelcomeMail, sendActivationReminder, finishOnboarding } = proxyActivities<Activities>({
+const { provisionAccount, sendWelcomeMail, sendActivationReminder, finishOnboarding, recordMilestone } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
@@ -32,19 +32,24 @@ export async function accountOnboarding({ accountId }: AccountOnboardingInput): 
   });
 
   await provisionAccount(accountId);
+  const account = { type: 'account', id: accountId };
   await sendWelcomeMail(accountId);
   state = 'welcomed';
+  await recordMilestone(account, 'onboarding.welcomed');
 
   if (!(await condition(() => ownerSignedIn, ACTIVATION_REMINDER_AFTER))) {
     await sendActivationReminder(accountId);
     state = 'reminded';
+    await recordMilestone(account, 'onboarding.reminded');
     if (!(await condition(() => ownerSignedIn, ONBOARDING_WINDOW_AFTER_REMINDER))) {
       state = 'lapsed';
       await finishOnboarding(accountId, state);
+      await recordMilestone(account, 'onboarding.lapsed');
       return state;
     }
   }
   state = 'completed';
   await finishOnboarding(accountId, state);
+  await recordMilestone(account, 'onboarding.completed');
   return state;
 }

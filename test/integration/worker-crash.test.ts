@@ -11,6 +11,7 @@ import { startProcess, type ManagedProcess } from '../../services/process.ts';
 import { addUser, HttpSession, startEngine, type Engine } from '../fixtures/engine.ts';
 import { mailTo, uniqueEmail } from '../fixtures/mail.ts';
 import { waitFor } from '../fixtures/wait.ts';
+import { onboardingStateQuery } from '../../workflows/account-onboarding.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let engine: Engine;
@@ -47,6 +48,12 @@ describe('a worker killed mid-workflow', () => {
     const handle = engine.deps.temporal.workflow.getHandle(created.json.workflowId);
 
     await waitFor('the welcome mail', async () => (await mailTo(owner)).length === 1);
+    // Kill it while the workflow waits for the owner, with no activity in flight: an activity killed mid-run
+    // would only come back after its start-to-close timeout, which this test need not sit through.
+    await waitFor('onboarding waiting for the owner', async () => {
+      const d = await handle.describe();
+      return (await handle.query(onboardingStateQuery)) === 'welcomed' && (d.raw.pendingActivities ?? []).length === 0;
+    });
     process.kill(first.pid, 'SIGKILL');
     expect(await first.exited).toBeNull(); // killed by a signal, not exited
     expect((await handle.describe()).status.name).toBe('RUNNING');

@@ -6,6 +6,7 @@ import { workflowIds } from '../../contracts/workflow-ids.ts';
 import { createTimeSkippingFixture, type TimeSkippingFixture } from '../fixtures/time-skipping.ts';
 import { mailTo, uniqueEmail } from '../fixtures/mail.ts';
 import { waitFor } from '../fixtures/wait.ts';
+import { createAuditLog } from '../../lib/audit/audit-log.ts';
 
 let t: TimeSkippingFixture;
 beforeAll(async () => {
@@ -44,6 +45,15 @@ describe('accountOnboarding', () => {
     expect((Number(reminder.eventTime!.seconds) * 1000 - started) / DAY).toBeCloseTo(3, 1);
     expect((Number(last.eventTime!.seconds) * 1000 - started) / DAY).toBeCloseTo(14, 1);
     expect((await t.models.Account.findById(accountId).lean())?.onboarding?.status).toBe('lapsed');
+    // Each milestone is in the audit chain once, by the workflow, naming the account by ID only.
+    const milestones = await t.models.AuditEntry.find({ 'target.id': accountId }).sort({ _id: 1 }).lean();
+    expect(milestones.map((m) => [m.action, m.actor?.kind, m.actor?.id])).toEqual([
+      ['workflow.onboarding.welcomed', 'system', workflowId],
+      ['workflow.onboarding.reminded', 'system', workflowId],
+      ['workflow.onboarding.lapsed', 'system', workflowId],
+    ]);
+    expect(JSON.stringify(milestones)).not.toContain(email);
+    expect(await createAuditLog(t.models.AuditEntry).verify()).toMatchObject({ ok: true });
   });
 
   it('completes without a reminder when the owner signs in on day 2', async () => {

@@ -1,0 +1,21 @@
+import { Context } from '@temporalio/activity';
+import type { Models } from '../../models/index.ts';
+import { createAuditLog } from '../../lib/audit/audit-log.ts';
+
+/**
+ * Workflow milestones in the audit log. The key (workflow ID + milestone) makes a retried activity find its
+ * earlier entry instead of writing a second one.
+ */
+export function createAuditActivities({ models }: { models: Models }) {
+  const audit = createAuditLog(models.AuditEntry);
+  return {
+    async recordMilestone(target: { type: string; id: string }, milestone: string): Promise<number> {
+      const { workflowId, runId } = Context.current().info.workflowExecution ?? {};
+      const key = `${workflowId}:${milestone}`;
+      const existing = await models.AuditEntry.findOne({ 'details.key': key }).lean();
+      if (existing) return existing._id;
+      const entry = await audit.append({ actor: { kind: 'system', id: workflowId }, action: `workflow.${milestone}`, target, details: { key, runId } });
+      return entry.seq;
+    },
+  };
+}
