@@ -12,6 +12,7 @@ export async function startEmbeddedServices(config: Config) {
     external: { temporalAddress: config.temporal.address, mongoUri: config.mongoUri, smtpUrl: config.smtpUrl },
     preferredPorts: { temporal: 7233, temporalUi: 8233, mongo: 27017, smtp: 2525, mailHttp: 8025 },
     temporalUi: !config.temporal.address,
+    uiCodecEndpoint: `${config.http.publicUrl}/api/codec`,
     progress,
   });
   const addresses: ServiceAddresses = {

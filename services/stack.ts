@@ -20,6 +20,8 @@ export interface StackOptions {
   /** Ports to try first (taken ones fall back to free ports); absent → free ports. */
   preferredPorts?: Partial<Record<'temporal' | 'temporalUi' | 'mongo' | 'smtp' | 'mailHttp', number>>;
   temporalUi?: boolean;
+  /** The engine's codec server, so the Web UI shows payloads decoded (for engineers signed in to the console). */
+  uiCodecEndpoint?: string;
   progress: Progress;
 }
 
@@ -45,7 +47,7 @@ async function startTemporal(bin: string, opts: StackOptions, logDir: string) {
     '--namespace', opts.namespace,
     '--log-format', 'json',
     '--log-level', 'warn',
-    ...(opts.temporalUi ? ['--ui-port', String(uiPort)] : ['--headless']),
+    ...(opts.temporalUi ? ['--ui-port', String(uiPort), ...(opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : [])] : ['--headless']),
     ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
   ];
   const proc = await startProcess({
