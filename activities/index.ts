@@ -9,6 +9,8 @@ export interface ActivityDeps {
   models: Models;
   mailer: Mailer;
   crmUrl: string;
+  /** How long raw usage events are kept (USAGE_RETENTION_DAYS). */
+  usageRetentionDays: number;
 }
 
 export function createActivities(deps: ActivityDeps) {

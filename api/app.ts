@@ -19,6 +19,7 @@ import { accountRoutes } from './routes/accounts.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 import { devMailRoutes } from './routes/dev-mail.ts';
 import { privacyRoutes } from './routes/privacy.ts';
+import { usageRoutes } from './routes/usage.ts';
 import { CODEC_PATH, codecMiddleware, codecRoutes } from './routes/codec.ts';
 import { buildOpenApi } from './openapi.ts';
 import { notFound, problemHandler, HttpProblem } from './problem.ts';
@@ -87,6 +88,8 @@ export function createApp(deps: ApiDeps, opts: AppOptions & { session: RequestHa
   );
   // The codec server's CORS (Temporal Web UI origin) and larger bodies: on its path only, before everything else reads the request.
   app.use(CODEC_PATH, ...codecMiddleware(deps));
+  // Usage batches (up to 1,000 events) may be larger than other bodies.
+  app.use('/api/usage-events', express.json({ limit: '4mb' }));
   app.use(express.json({ limit: '1mb' }));
   app.use(opts.session);
   app.use(resolvePrincipal(deps.models));
@@ -100,6 +103,7 @@ export function createApp(deps: ApiDeps, opts: AppOptions & { session: RequestHa
     ...workflowRoutes(deps),
     ...codecRoutes(deps),
     ...privacyRoutes(deps),
+    ...usageRoutes(deps),
     ...devMailRoutes(deps),
   ];
   routes.push(

@@ -11,7 +11,7 @@ addFormats.default(ajv);
 const ajvCoercing = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false });
 addFormats.default(ajvCoercing);
 
-function describe(part: string, err: ErrorObject) {
+export function describe(part: string, err: ErrorObject) {
   let path = `/${part}${err.instancePath}`;
   const params = err.params as { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[] };
   if (params.missingProperty) path += `/${params.missingProperty}`;

@@ -147,7 +147,7 @@ async function endToEnd(ctx: BenchContext, rows: Row[]) {
       namespace: 'default',
       taskQueue,
       workflowBundle: { code: bundle.code },
-      activities: createActivities({ models, mailer, crmUrl: config.crmUrl }),
+      activities: createActivities({ models, mailer, crmUrl: config.crmUrl, usageRetentionDays: config.usageRetentionDays }),
       // As createWorker does: the failure converter always matches the bundle's.
       dataConverter: { ...dataConverter, ...workflowBundleConverterOptions },
       shutdownGraceTime: '1s',

@@ -34,6 +34,10 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<Benc
     description: 'field encryption: insert + read of 50,000 lead-like documents with vs without encrypted personal fields (≈2 min; BENCH_LEADS)',
     load: () => import('./crypto.ts'),
   },
+  usage: {
+    description: 'usage ingestion: events/s through POST /api/usage-events (batches of 500) vs an empty Express handler (≈40 s)',
+    load: () => import('./usage.ts'),
+  },
   // solver: { description: '…', load: () => import('./solver.ts') },
   // exports: { description: '…', load: () => import('./exports.ts') },
 };

@@ -29,6 +29,8 @@ export interface Config {
   logLevel: string;
   loginMaxAttempts: number;
   workerShutdownGrace: string;
+  /** Days raw usage events are kept (the retention sweep deletes older ones). */
+  usageRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -109,6 +111,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL ?? 'info',
     loginMaxAttempts: e.LOGIN_MAX_ATTEMPTS ?? 5,
     workerShutdownGrace: e.WORKER_SHUTDOWN_GRACE ?? '30s',
+    usageRetentionDays: e.USAGE_RETENTION_DAYS ?? 90,
   };
 }
 

@@ -28,6 +28,7 @@ export const configSchema = {
     TLS_CERT_FILE: { type: 'string', minLength: 1, description: 'PEM certificate file: the API serves HTTPS when set with TLS_KEY_FILE' },
     TLS_KEY_FILE: { type: 'string', minLength: 1, description: 'PEM private key file for TLS_CERT_FILE' },
     LOGIN_MAX_ATTEMPTS: { type: 'integer', minimum: 1, default: 5, description: 'failed sign-ins allowed per account and address in 15 minutes' },
+    USAGE_RETENTION_DAYS: { type: 'integer', minimum: 1, maximum: 3650, default: 90, description: 'days raw usage events are kept before the nightly retention sweep deletes them (daily aggregates stay)' },
     WORKER_SHUTDOWN_GRACE: { type: 'string', pattern: '^\\d+\\s*(ms|s|m)$', default: '30s', description: 'how long the worker lets running activities finish on shutdown, e.g. 30s' },
   },
   required: [],

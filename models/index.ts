@@ -9,6 +9,8 @@ import { auditEntryModel } from './audit-entry.ts';
 import { consentModel } from './consent.ts';
 import { legalHoldModel } from './legal-hold.ts';
 import { processorModel } from './processor.ts';
+import { usageEventModel } from './usage-event.ts';
+import { usageDailyModel } from './usage-daily.ts';
 
 /**
  * Binds every model to one connection; processes and tests pass the connection they opened. Models with
@@ -25,6 +27,8 @@ export function createModels(conn: Connection, keyring: Keyring) {
     Consent: consentModel(conn),
     LegalHold: legalHoldModel(conn),
     Processor: processorModel(conn),
+    UsageEvent: usageEventModel(conn),
+    UsageDaily: usageDailyModel(conn),
   };
   bindKeyring(models.Account, keyring);
   bindKeyring(models.User, keyring);

@@ -35,7 +35,7 @@ export const createUserBodySchema = {
   },
 } as const;
 
-export const API_SCOPES = ['accounts:read', 'accounts:write', 'workflows:read', 'consents:read', 'consents:write'] as const;
+export const API_SCOPES = ['accounts:read', 'accounts:write', 'workflows:read', 'consents:read', 'consents:write', 'usage:write'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
 export const createTokenBodySchema = {

@@ -22,10 +22,11 @@ runMain('worker', async () => {
   await syncIndexes(models);
   const mailer = createMailer(config.smtpUrl, config.mailFrom);
   const connection = await NativeConnection.connect({ address: config.temporal.address, tls: config.temporal.tls || undefined });
+  const activityDeps = { models, mailer, crmUrl: config.crmUrl, usageRetentionDays: config.usageRetentionDays };
   const worker = await createWorker({
     connection,
     namespace: config.temporal.namespace,
-    deps: { models, mailer, crmUrl: config.crmUrl },
+    deps: activityDeps,
     taskQueue: config.temporal.taskQueue,
     workflowBundlePath: config.temporal.workflowBundle,
     shutdownGraceTime: config.workerShutdownGrace as `${number}s`,

@@ -7,14 +7,16 @@ import type { Activities } from '../activities/index.ts';
 
 export interface RetentionSweepResult {
   expiredApiTokensDeleted: number;
+  oldUsageEventsDeleted: number;
 }
 
-const { deleteExpiredApiTokens } = proxyActivities<Activities>({
+const { deleteExpiredApiTokens, deleteOldUsageEvents } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   retry: { maximumInterval: '5 minutes' },
 });
 
 export async function retentionSweep(): Promise<RetentionSweepResult> {
   const expiredApiTokensDeleted = await deleteExpiredApiTokens();
-  return { expiredApiTokensDeleted };
+  const oldUsageEventsDeleted = await deleteOldUsageEvents();
+  return { expiredApiTokensDeleted, oldUsageEventsDeleted };
 }

@@ -34,7 +34,7 @@ describe('sendWelcomeMail', () => {
     const accountId = `acc_${randomBytes(16).toString('hex')}`;
     const email = uniqueEmail('retry');
     await models.Account.create({ _id: accountId, name: 'Retry & Co', owner: { name: 'Rita', email } });
-    const activities = createActivities({ models, mailer, crmUrl: 'https://crm.test' });
+    const activities = createActivities({ models, mailer, crmUrl: 'https://crm.test', usageRetentionDays: 90 });
     const env = new MockActivityEnvironment({ workflowExecution: { workflowId: `account-onboarding-${accountId}`, runId: 'r1' } } as never);
     const first = (await env.run(activities.sendWelcomeMail, accountId)) as Awaited<ReturnType<typeof activities.sendWelcomeMail>>;
     const second = await env.run(activities.sendWelcomeMail, accountId);

@@ -58,6 +58,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       loginMaxAttempts: 5,
       workerShutdownGrace: '30s',
+      usageRetentionDays: 90,
     });
   });
 
