@@ -4,6 +4,7 @@
  */
 import type { consentModel, ConsentDoc } from '../models/consent.ts';
 import { CONSENT_CATEGORIES } from '../models/consent.ts';
+import { isDuplicateKeyError } from './mongo.ts';
 
 export type ConsentCategory = (typeof CONSENT_CATEGORIES)[number];
 
@@ -42,7 +43,7 @@ export function createConsents(Consent: ReturnType<typeof consentModel>, clock: 
           const doc = await Consent.create({ ...change, at: clock(), seq: (last?.seq ?? 0) + 1 });
           return doc.toObject();
         } catch (err) {
-          if ((err as { code?: number }).code !== 11000) throw err;
+          if (!isDuplicateKeyError(err)) throw err;
         }
       }
       throw new Error(`could not record consent ${change.category} for ${change.subjectType} ${change.subjectId}: contention`);

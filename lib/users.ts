@@ -4,6 +4,7 @@ import { newId } from '../models/ids.ts';
 import { hashPassword } from './passwords.ts';
 import { blindIndexFilter } from './crypto/encrypted-fields.ts';
 import { normaliseForIndex } from './crypto/blind-index.ts';
+import { isDuplicateKeyError } from './mongo.ts';
 
 export function toSessionUser(u: { _id: string; email: string; name: string; roles: string[] }): SessionUser {
   return { id: u._id, email: u.email, name: u.name, roles: u.roles as SessionUser['roles'] };
@@ -36,7 +37,7 @@ export async function createUser(models: Models, input: { email: string; name: s
     return toSessionUser(user);
   } catch (err) {
     // The unique index on the address's blind index: the same address in any spelling is one user.
-    if ((err as { code?: number }).code === 11000) throw new DuplicateUserError('a user with this email exists');
+    if (isDuplicateKeyError(err)) throw new DuplicateUserError('a user with this email exists');
     throw err;
   }
 }

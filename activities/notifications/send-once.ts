@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Models } from '../../models/index.ts';
 import type { Mailer } from '../../lib/mailer.ts';
+import { isDuplicateKeyError } from '../../lib/mongo.ts';
 
 export interface SendOnceInput {
   /** Idempotency key: workflow ID + step. The same key never produces a second mail once one was accepted. */
@@ -17,8 +18,6 @@ export interface SendOnceResult {
   alreadySent: boolean;
 }
 
-const isDuplicateKey = (err: unknown) => (err as { code?: number }).code === 11000;
-
 /**
  * Claims the key in the notification ledger, sends, then marks it sent. A retry finds `sent` and stops.
  * If a worker died between the relay accepting the mail and the mark, the retry sends again with the same
@@ -29,7 +28,7 @@ export async function sendOnce({ Notification }: Models, mailer: Mailer, input: 
   try {
     await Notification.create({ _id: input.key, accountId: input.accountId, kind: input.kind, status: 'sending', messageId });
   } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
+    if (!isDuplicateKeyError(err)) throw err;
     const existing = await Notification.findById(input.key).lean();
     if (existing?.status === 'sent') return { messageId: existing.messageId, alreadySent: true };
     await Notification.updateOne({ _id: input.key }, { $inc: { attempts: 1 } });

@@ -17,6 +17,7 @@ import type { ApiDeps } from '../deps.ts';
 import { actorOf } from '../audit-actor.ts';
 import { conflict, notFound } from '../problem.ts';
 import { defineRoute } from './registry.ts';
+import { isDuplicateKeyError } from '../../lib/mongo.ts';
 
 const STAFF = ['ops', 'engineer', 'admin'] as const;
 
@@ -129,7 +130,7 @@ export const privacyRoutes = ({ models }: ApiDeps) => {
         try {
           await models.Processor.create({ _id: id, ...body });
         } catch (err) {
-          if ((err as { code?: number }).code === 11000) throw conflict(`A processor named ${body.name} is registered`);
+          if (isDuplicateKeyError(err)) throw conflict(`A processor named ${body.name} is registered`);
           throw err;
         }
         await audit.append({ actor: actorOf(principal), action: 'processor.added', target: { type: 'processor', id }, details: { name: body.name, location: body.location } });

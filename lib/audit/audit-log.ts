@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { AuditEntryDoc, auditEntryModel } from '../../models/audit-entry.ts';
 import { canonicalJson } from './canonical-json.ts';
+import { isDuplicateKeyError } from '../mongo.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -71,7 +72,7 @@ export function createAuditLog(AuditEntry: ReturnType<typeof auditEntryModel>, c
           await AuditEntry.create({ _id: entry.seq, at: entry.at, actor: entry.actor, action: entry.action, target: entry.target, details: entry.details, prevHash: entry.prevHash, hash: entry.hash });
           return entry;
         } catch (err) {
-          if ((err as { code?: number }).code !== 11000) throw err;
+          if (!isDuplicateKeyError(err)) throw err;
         }
       }
       throw new AuditAppendError(event.action, 50);

@@ -11,13 +11,13 @@ import { KeyDestroyedError, MasterKeyError, UnknownKeyError } from './errors.ts'
 import type { DataKey, Keyring } from './keyring.ts';
 import { loadMasterKeys, unwrapDataKey, wrapDataKey, type MasterKey, type MasterKeys } from './master-key.ts';
 import { KEY_BYTES } from './aes-gcm.ts';
+import { isDuplicateKeyError } from '../mongo.ts';
 
 export const KEY_ID_PATTERN = /^dk_[0-9a-f]{32}$/;
 export const newKeyId = () => `dk_${randomBytes(16).toString('hex')}`;
 
 /** Binds a wrapped key to its record: a wrapped key copied onto another record or owner does not unwrap. */
 const wrapAad = (keyId: string, ownerId: string) => `${keyId}|${ownerId}`;
-const isDuplicateKey = (err: unknown) => (err as { code?: number }).code === 11000;
 
 /** The stored record as the driver returns it (BSON binary comes back as Binary, not Buffer, from lean reads). */
 interface KeyRecord {
@@ -245,7 +245,7 @@ export class MongoKeyring implements Keyring {
         return { keyId, ownerId, key };
       } catch (err) {
         // Another process (or replica) made the owner's first key at the same moment: use theirs.
-        if (!isDuplicateKey(err)) throw err;
+        if (!isDuplicateKeyError(err)) throw err;
       }
     }
     throw new Error(`the data key of ${ownerId} could neither be created nor read`);
