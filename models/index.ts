@@ -1,6 +1,6 @@
 import type { Connection } from 'mongoose';
 import type { Keyring } from '../lib/crypto/keyring.ts';
-import { bindKeyring } from '../lib/crypto/encrypted-fields.ts';
+import { bindKeyring, hasPersonalData } from '../lib/crypto/encrypted-fields.ts';
 import { accountModel } from './account.ts';
 import { userModel } from './user.ts';
 import { apiTokenModel } from './api-token.ts';
@@ -11,10 +11,22 @@ import { legalHoldModel } from './legal-hold.ts';
 import { processorModel } from './processor.ts';
 import { usageEventModel } from './usage-event.ts';
 import { usageDailyModel } from './usage-daily.ts';
+import { usageRollUpModel } from './usage-roll-up.ts';
+import { policyVersionModel } from './policy-version.ts';
+import { policyAcknowledgementModel } from './policy-acknowledgement.ts';
+import { knownDeviceModel } from './known-device.ts';
+import { securityEventModel } from './security-event.ts';
+import { leadModel } from './lead.ts';
+import { technicianModel } from './technician.ts';
+import { jobModel } from './job.ts';
+import { routePlanModel } from './route-plan.ts';
+import { locationPointModel } from './location-point.ts';
+import { invoiceModel } from './invoice.ts';
+import { paymentModel } from './payment.ts';
 
 /**
  * Binds every model to one connection; processes and tests pass the connection they opened. Models with
- * personal data (accounts, users) encrypt and decrypt through `keyring` — the process's one keyring
+ * personal data (those with the personalData plugin) encrypt and decrypt through `keyring` — the process's one keyring
  * (createKeyring in lib/crypto/mongo-keyring.ts), so a crypto-shredding is seen at once by every model.
  */
 export function createModels(conn: Connection, keyring: Keyring) {
@@ -29,9 +41,20 @@ export function createModels(conn: Connection, keyring: Keyring) {
     Processor: processorModel(conn),
     UsageEvent: usageEventModel(conn),
     UsageDaily: usageDailyModel(conn),
+    UsageRollUp: usageRollUpModel(conn),
+    PolicyVersion: policyVersionModel(conn),
+    PolicyAcknowledgement: policyAcknowledgementModel(conn),
+    KnownDevice: knownDeviceModel(conn),
+    SecurityEvent: securityEventModel(conn),
+    Lead: leadModel(conn),
+    Technician: technicianModel(conn),
+    Job: jobModel(conn),
+    RoutePlan: routePlanModel(conn),
+    LocationPoint: locationPointModel(conn),
+    Invoice: invoiceModel(conn),
+    Payment: paymentModel(conn),
   };
-  bindKeyring(models.Account, keyring);
-  bindKeyring(models.User, keyring);
+  for (const model of Object.values(models)) if (hasPersonalData(model)) bindKeyring(model, keyring);
   return models;
 }
 

@@ -60,6 +60,9 @@ type AnyModel = Model<any>;
 type Doc = mongoose.Document & { $locals: Record<string | symbol, unknown> };
 type Plain = Record<string, unknown>;
 
+/** Whether a model's schema declares personal data (the plugin below). */
+export const hasPersonalData = (model: AnyModel) => optionsOf.has(model.schema);
+
 /** Gives a compiled model the keyring its hooks encrypt with (one per process; see lib/crypto/mongo-keyring.ts). */
 export function bindKeyring(model: AnyModel, keyring: Keyring): void {
   if (!optionsOf.has(model.schema)) throw new TypeError(`${model.modelName} has no personal data plugin`);

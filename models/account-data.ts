@@ -1,0 +1,39 @@
+/**
+ * Every collection that holds an account's data, and how each is treated when the account is exported or
+ * purged. One list, so a new collection cannot be forgotten by one path and not another: a unit test fails when
+ * a model with an `accountId` path is missing here.
+ */
+import type { Models } from './index.ts';
+
+export type AccountDataTreatment =
+  /** Exported, then deleted at the purge. */
+  | 'personal'
+  /** Exported; kept past the purge with personal fields removed until its legal retention ends. */
+  | 'financial'
+  /** Not exported (operational records of the engine itself), deleted at the purge. */
+  | 'operational'
+  /** Kept: evidence of what was done and why (legal holds; the audit chain lives apart and names no person). */
+  | 'evidence';
+
+export interface AccountDataStore {
+  model: keyof Models;
+  /** The path naming the account. */
+  accountPath: string;
+  treatment: AccountDataTreatment;
+}
+
+export const ACCOUNT_DATA: readonly AccountDataStore[] = [
+  { model: 'Lead', accountPath: 'accountId', treatment: 'personal' },
+  { model: 'Technician', accountPath: 'accountId', treatment: 'personal' },
+  { model: 'Job', accountPath: 'accountId', treatment: 'personal' },
+  { model: 'RoutePlan', accountPath: 'accountId', treatment: 'personal' },
+  { model: 'LocationPoint', accountPath: 'accountId', treatment: 'personal' },
+  { model: 'UsageEvent', accountPath: 'accountId', treatment: 'personal' },
+  { model: 'UsageDaily', accountPath: 'accountId', treatment: 'personal' },
+  { model: 'Invoice', accountPath: 'accountId', treatment: 'financial' },
+  { model: 'Payment', accountPath: 'accountId', treatment: 'financial' },
+  { model: 'Notification', accountPath: 'accountId', treatment: 'operational' },
+  { model: 'Consent', accountPath: 'accountId', treatment: 'personal' },
+  { model: 'LegalHold', accountPath: 'accountId', treatment: 'evidence' },
+  { model: 'Account', accountPath: '_id', treatment: 'personal' },
+];

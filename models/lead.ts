@@ -1,0 +1,40 @@
+import { Schema, type Connection, type InferSchemaType } from 'mongoose';
+import { personalData } from '../lib/crypto/encrypted-fields.ts';
+
+/** The sales pipeline; a converted lead is the CRM's contact (one record, so erasure has one place to look). */
+export const LEAD_STATUSES = ['new', 'nurturing', 'qualified', 'converted', 'lost'] as const;
+
+const leadSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    accountId: { type: String, required: true },
+    // Personal data: ciphertext under the account's data key. Email and phone are found through blind indexes.
+    name: { type: String, required: true },
+    email: { type: String },
+    emailBlindIndex: { type: String },
+    phone: { type: String },
+    phoneBlindIndex: { type: String },
+    address: { type: Schema.Types.Mixed },
+    notes: { type: String },
+    company: { type: String },
+    jobTitle: { type: String },
+    /** IANA zone: send windows are the lead's own business hours. */
+    timeZone: { type: String, required: true, default: 'UTC' },
+    status: { type: String, enum: LEAD_STATUSES, default: 'new', required: true },
+    ownerUserId: { type: String },
+    source: { type: String },
+    score: { type: Number, default: 0 },
+  },
+  { timestamps: true, versionKey: false },
+);
+leadSchema.index({ accountId: 1, status: 1, updatedAt: -1 });
+leadSchema.index({ accountId: 1, emailBlindIndex: 1 });
+leadSchema.index({ accountId: 1, phoneBlindIndex: 1 });
+leadSchema.plugin(personalData, {
+  personalFields: ['name', 'email', 'phone', 'address', 'notes'],
+  blindIndexes: { email: 'email', phone: 'phone' },
+  accountIdFrom: { path: 'accountId' },
+});
+
+export type LeadDoc = InferSchemaType<typeof leadSchema>;
+export const leadModel = (conn: Connection) => conn.model('Lead', leadSchema, 'leads');
