@@ -20,6 +20,10 @@ import { workflowRoutes } from './routes/workflows.ts';
 import { devMailRoutes } from './routes/dev-mail.ts';
 import { privacyRoutes } from './routes/privacy.ts';
 import { usageRoutes } from './routes/usage.ts';
+import { fieldRoutes } from './routes/field.ts';
+import { policyRoutes } from './routes/policy.ts';
+import { profileRoutes } from './routes/profile.ts';
+import { exportRoutes } from './routes/exports.ts';
 import { CODEC_PATH, codecMiddleware, codecRoutes } from './routes/codec.ts';
 import { buildOpenApi } from './openapi.ts';
 import { notFound, problemHandler, HttpProblem } from './problem.ts';
@@ -104,6 +108,10 @@ export function createApp(deps: ApiDeps, opts: AppOptions & { session: RequestHa
     ...codecRoutes(deps),
     ...privacyRoutes(deps),
     ...usageRoutes(deps),
+    ...fieldRoutes(deps),
+    ...policyRoutes(deps),
+    ...profileRoutes(deps),
+    ...exportRoutes(deps),
     ...devMailRoutes(deps),
   ];
   routes.push(

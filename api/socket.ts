@@ -6,6 +6,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../contracts/so
 import type { ApiDeps } from './deps.ts';
 import { principalFromSession, principalFromToken, type Principal } from './auth/principal.ts';
 import { createWorkflowFeed } from './workflow-feed.ts';
+import { createExportFeed } from './export-feed.ts';
 
 interface SocketData {
   principal: Principal;
@@ -38,17 +39,22 @@ export function attachSocketServer(server: HttpServer, session: RequestHandler, 
     logger: deps.logger,
     onChange: (summary) => io.to('workflows').emit('workflow:changed', summary),
   });
+  const exportFeed = createExportFeed({ models: deps.models, logger: deps.logger, onChange: (summary) => io.to('exports').emit('export:progress', summary) });
   io.on('connection', (socket) => {
     void socket.join('workflows');
     feed.start();
+    void socket.join('exports');
+    exportFeed.start();
     socket.on('disconnect', () => {
       if (io.of('/').sockets.size === 0) feed.stop();
+      if (io.of('/').sockets.size === 0) exportFeed.stop();
     });
   });
   return {
     io,
     async close() {
       feed.stop();
+      exportFeed.stop();
       await io.close();
     },
   };

@@ -29,7 +29,7 @@ import { createMailer } from '../lib/mailer.ts';
 import { createLogger } from '../lib/logger.ts';
 import { installRuntimeLogger } from '../worker/runtime-logger.ts';
 import { createModels, syncIndexes } from '../models/index.ts';
-import { createActivities } from '../activities/index.ts';
+import { activityDeps, createActivities } from '../activities/index.ts';
 import { workflowsPath } from '../worker/create-worker.ts';
 import { accountOnboarding, ownerSignedInSignal } from '../workflows/account-onboarding.ts';
 import { onCleanup, tempDir } from './lib/proc.ts';
@@ -147,7 +147,7 @@ async function endToEnd(ctx: BenchContext, rows: Row[]) {
       namespace: 'default',
       taskQueue,
       workflowBundle: { code: bundle.code },
-      activities: createActivities({ models, mailer, crmUrl: config.crmUrl, usageRetentionDays: config.usageRetentionDays }),
+      activities: createActivities(activityDeps(config, { models, mailer, keyring })),
       // As createWorker does: the failure converter always matches the bundle's.
       dataConverter: { ...dataConverter, ...workflowBundleConverterOptions },
       shutdownGraceTime: '1s',

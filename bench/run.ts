@@ -39,7 +39,10 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<Benc
     load: () => import('./usage.ts'),
   },
   // solver: { description: '…', load: () => import('./solver.ts') },
-  // exports: { description: '…', load: () => import('./exports.ts') },
+  export: {
+    description: 'data export: records/s and peak RSS exporting one account vs a bare driver cursor to a file (≈3 min; BENCH_EXPORT_RECORDS, default 100,000)',
+    load: () => import('./export.ts'),
+  },
 };
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -31,6 +31,10 @@ export interface Config {
   workerShutdownGrace: string;
   /** Days raw usage events are kept (the retention sweep deletes older ones). */
   usageRetentionDays: number;
+  /** Pacing of the privacy-policy change notice: recipients per batch and the pause after each batch. */
+  policyNotice: { batchSize: number; pause: string };
+  /** Data exports: how long a finished one and its signed download links stay valid (e.g. 7d). */
+  exports: { ttlMs: number };
 }
 
 export class ConfigError extends Error {
@@ -50,6 +54,9 @@ function shown(variable: string, value: string | undefined) {
   if (SECRETS.has(variable)) return ' (the value given is not shown)';
   return ` (got ${JSON.stringify(value.replace(/\/\/[^@/\s]*@/, '//***@'))})`;
 }
+
+/** `30m`, `12h`, `7d` (the schema's pattern) in milliseconds. */
+const durationMs = (text: string) => Number(/\d+/.exec(text)![0]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[text.trim().slice(-1) as 'm' | 'h' | 'd'];
 
 const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false, strict: false });
 const validate = ajv.compile(configSchema);
@@ -112,6 +119,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     loginMaxAttempts: e.LOGIN_MAX_ATTEMPTS ?? 5,
     workerShutdownGrace: e.WORKER_SHUTDOWN_GRACE ?? '30s',
     usageRetentionDays: e.USAGE_RETENTION_DAYS ?? 90,
+    policyNotice: { batchSize: e.POLICY_NOTICE_BATCH_SIZE ?? 50, pause: e.POLICY_NOTICE_BATCH_PAUSE ?? '1m' },
+    exports: { ttlMs: durationMs(e.EXPORT_TTL ?? '7d') },
   };
 }
 

@@ -35,5 +35,7 @@ export const ACCOUNT_DATA: readonly AccountDataStore[] = [
   { model: 'Notification', accountPath: 'accountId', treatment: 'operational' },
   { model: 'Consent', accountPath: 'accountId', treatment: 'personal' },
   { model: 'LegalHold', accountPath: 'accountId', treatment: 'evidence' },
+  // Export records; their archives (GridFS) go with lib/exports/store.ts deleteAccountExports.
+  { model: 'DataExport', accountPath: 'accountId', treatment: 'operational' },
   { model: 'Account', accountPath: '_id', treatment: 'personal' },
 ];

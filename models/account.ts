@@ -1,7 +1,8 @@
 import { Schema, type Connection, type InferSchemaType } from 'mongoose';
 import { personalData } from '../lib/crypto/encrypted-fields.ts';
 
-export const ACCOUNT_STATUSES = ['active', 'cancellation-pending', 'cancelled'] as const;
+/** cancellation-pending: read-only, exportable, reactivatable until the purge; purged: a tombstone without personal data. */
+export const ACCOUNT_STATUSES = ['active', 'cancellation-pending', 'purged'] as const;
 export const ONBOARDING_STATUSES = ['pending', 'welcomed', 'completed', 'lapsed'] as const;
 
 const accountSchema = new Schema(
@@ -21,6 +22,14 @@ const accountSchema = new Schema(
       status: { type: String, enum: ONBOARDING_STATUSES, default: 'pending', required: true },
       ownerSignedInAt: { type: Date },
       completedAt: { type: Date },
+    },
+    cancellation: {
+      requestedAt: { type: Date },
+      requestedBy: { type: String },
+      purgeAt: { type: Date },
+      workflowId: { type: String },
+      purgedAt: { type: Date },
+      certificateId: { type: String },
     },
   },
   { timestamps: true, versionKey: false },

@@ -23,6 +23,9 @@ import { routePlanModel } from './route-plan.ts';
 import { locationPointModel } from './location-point.ts';
 import { invoiceModel } from './invoice.ts';
 import { paymentModel } from './payment.ts';
+import { dataExportModel } from './data-export.ts';
+import { deletionCertificateModel } from './deletion-certificate.ts';
+import { certificateRecipientModel } from './certificate-recipient.ts';
 
 /**
  * Binds every model to one connection; processes and tests pass the connection they opened. Models with
@@ -53,6 +56,9 @@ export function createModels(conn: Connection, keyring: Keyring) {
     LocationPoint: locationPointModel(conn),
     Invoice: invoiceModel(conn),
     Payment: paymentModel(conn),
+    DataExport: dataExportModel(conn),
+    DeletionCertificate: deletionCertificateModel(conn),
+    CertificateRecipient: certificateRecipientModel(conn),
   };
   for (const model of Object.values(models)) if (hasPersonalData(model)) bindKeyring(model, keyring);
   return models;

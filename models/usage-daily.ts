@@ -1,7 +1,7 @@
 import { Schema, type Connection, type InferSchemaType } from 'mongoose';
 import { DEVICES } from '../lib/usage/parse-user-agent.ts';
 
-/** Daily usage counts per account, UTC day, page, action, browser, OS and device; bumped with $inc on ingestion. */
+/** Daily usage counts per account, UTC day, page, action, browser, OS and device; written by the roll-up (lib/usage/roll-up.ts) with $max of a whole-day recount. */
 const usageDailySchema = new Schema(
   {
     accountId: { type: String, required: true },

@@ -32,4 +32,14 @@ export const TRIGGERS: Trigger[] = [
     timezone: 'UTC',
     start: (client, taskQueue, firedAt) => startOnce(client, taskQueue, 'retentionSweep', workflowIds.retentionSweep(day(firedAt))),
   },
+  {
+    // Keeps usage_daily fresh (GET /api/usage/daily reports how fresh: `rolledUpThrough`); one run per slot.
+    name: 'usage-roll-up',
+    cron: '*/15 * * * *',
+    timezone: 'UTC',
+    start: (client, taskQueue, firedAt) => {
+      const slot = new Date(Math.floor(firedAt.getTime() / 900_000) * 900_000).toISOString().slice(0, 16);
+      return startOnce(client, taskQueue, 'usageRollUp', workflowIds.usageRollUp(slot));
+    },
+  },
 ];

@@ -1,4 +1,5 @@
 import { emailSchema } from './common.ts';
+import { ACCOUNT_STATUSES } from '../models/account.ts';
 
 export const createAccountBodySchema = {
   type: 'object',
@@ -27,7 +28,7 @@ export const accountSchema = {
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
-    status: { enum: ['active', 'cancellation-pending', 'cancelled'] },
+    status: { enum: ACCOUNT_STATUSES },
     onboarding: { type: 'object', properties: { status: { type: 'string' }, state: { type: 'string' } } },
     createdAt: { type: 'string', format: 'date-time' },
   },

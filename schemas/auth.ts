@@ -35,7 +35,16 @@ export const createUserBodySchema = {
   },
 } as const;
 
-export const API_SCOPES = ['accounts:read', 'accounts:write', 'workflows:read', 'consents:read', 'consents:write', 'usage:write'] as const;
+export const userIdParamsSchema = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^usr_[0-9a-f]{32}$' } } } as const;
+
+export const setRolesBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['roles'],
+  properties: { roles: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ROLES } } },
+} as const;
+
+export const API_SCOPES = ['accounts:read', 'accounts:write', 'workflows:read', 'consents:read', 'consents:write', 'usage:write', 'positions:write'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
 export const createTokenBodySchema = {

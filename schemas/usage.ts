@@ -10,6 +10,11 @@ export const usageEventSchema = {
   additionalProperties: false,
   required: ['accountId', 'userId', 'at', 'ip', 'userAgent', 'page', 'action'],
   properties: {
+    id: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9_.:-]{8,64}$',
+      description: 'the client’s ID of this event (e.g. a UUID), unique within the account: an event sent again with the same ID — a retry — is counted once. Without it the event’s content is its identity (see README, usage events)',
+    },
     accountId,
     userId: { type: 'string', pattern: '^[a-z]{3}_[A-Za-z0-9]{1,64}$', description: 'an opaque user ID such as usr_…' },
     at: { type: 'string', format: 'date-time' },
@@ -31,9 +36,10 @@ export const usageBatchBodySchema = {
 
 export const usageIngestResponseSchema = {
   type: 'object',
-  required: ['accepted', 'rejected'],
+  required: ['accepted', 'duplicates', 'rejected'],
   properties: {
-    accepted: { type: 'integer' },
+    accepted: { type: 'integer', description: 'events stored by this request or already stored by an earlier one (a retry)' },
+    duplicates: { type: 'integer', description: 'how many of the accepted events were already stored: not counted again' },
     rejected: {
       type: 'array',
       items: {
@@ -56,5 +62,15 @@ export const usageDailyQuerySchema = {
     accountId,
     from: { type: 'string', format: 'date', description: 'first day (UTC), inclusive' },
     to: { type: 'string', format: 'date', description: 'last day (UTC), inclusive' },
+  },
+} as const;
+
+/** On-demand roll-up: no body → the incremental roll-up; `from`/`to` → those whole days recomputed from the raw events now. */
+export const usageRollUpBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    from: { type: 'string', format: 'date', description: 'first day (UTC) to recompute, inclusive' },
+    to: { type: 'string', format: 'date', description: 'last day (UTC) to recompute, inclusive (at most 30 days after from; both or neither)' },
   },
 } as const;

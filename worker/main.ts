@@ -9,6 +9,7 @@ import { createDataConverter } from '../lib/crypto/data-converter.ts';
 import { openEngineKeyring } from '../lib/crypto/engine-keyring.ts';
 import { createModels, syncIndexes } from '../models/index.ts';
 import { createWorker } from './create-worker.ts';
+import { activityDeps } from '../activities/index.ts';
 import { installRuntimeLogger } from './runtime-logger.ts';
 
 runMain('worker', async () => {
@@ -22,11 +23,11 @@ runMain('worker', async () => {
   await syncIndexes(models);
   const mailer = createMailer(config.smtpUrl, config.mailFrom);
   const connection = await NativeConnection.connect({ address: config.temporal.address, tls: config.temporal.tls || undefined });
-  const activityDeps = { models, mailer, crmUrl: config.crmUrl, usageRetentionDays: config.usageRetentionDays };
+  const deps = activityDeps(config, { models, mailer, keyring });
   const worker = await createWorker({
     connection,
     namespace: config.temporal.namespace,
-    deps: activityDeps,
+    deps,
     taskQueue: config.temporal.taskQueue,
     workflowBundlePath: config.temporal.workflowBundle,
     shutdownGraceTime: config.workerShutdownGrace as `${number}s`,

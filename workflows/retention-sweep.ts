@@ -1,6 +1,8 @@
 /**
  * The nightly retention sweep: FerretDB has no TTL indexes, so expiry is a scheduled process. Each store's
- * sweep is its own idempotent activity, so a retry repeats only the store that failed.
+ * sweep is its own idempotent activity, so a retry repeats only the store that failed. Usage events are rolled up
+ * before they are deleted: the incremental roll-up, then the seal of the days past the retention (their final
+ * recount), then the deletion, which touches sealed days only (lib/usage/roll-up.ts).
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
@@ -10,13 +12,15 @@ export interface RetentionSweepResult {
   oldUsageEventsDeleted: number;
 }
 
-const { deleteExpiredApiTokens, deleteOldUsageEvents } = proxyActivities<Activities>({
+const { deleteExpiredApiTokens, rollUpUsage, sealOldUsageDays, deleteOldUsageEvents } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   retry: { maximumInterval: '5 minutes' },
 });
 
 export async function retentionSweep(): Promise<RetentionSweepResult> {
   const expiredApiTokensDeleted = await deleteExpiredApiTokens();
+  await rollUpUsage();
+  await sealOldUsageDays();
   const oldUsageEventsDeleted = await deleteOldUsageEvents();
   return { expiredApiTokensDeleted, oldUsageEventsDeleted };
 }

@@ -1,8 +1,10 @@
 import type { Models } from '../../models/index.ts';
+import { createUsageRollUp, retentionCutoffDay } from '../../lib/usage/roll-up.ts';
 
 export const API_TOKEN_KEEP_AFTER_EXPIRY_DAYS = 30;
 
 export function createRetentionActivities({ models, usageRetentionDays }: { models: Models; usageRetentionDays: number }) {
+  const rollUp = createUsageRollUp(models);
   return {
     /** Tokens expired or revoked more than 30 days ago are deleted; the audit log keeps their history. */
     async deleteExpiredApiTokens(): Promise<number> {
@@ -10,11 +12,28 @@ export function createRetentionActivities({ models, usageRetentionDays }: { mode
       const { deletedCount } = await models.ApiToken.deleteMany({ $or: [{ expiresAt: { $lt: cutoff } }, { revokedAt: { $lt: cutoff } }] });
       return deletedCount;
     },
-    /** Raw usage events older than the retention are deleted; the daily aggregates stay. */
+    /**
+     * The usage roll-up (lib/usage/roll-up.ts): with no days, the days touched since the watermark, which then
+     * moves; with `from`/`to`, those whole days recomputed now. Idempotent: safe to retry and to run concurrently.
+     */
+    async rollUpUsage(range?: { from: string; to: string }): Promise<{ days: string[]; rolledUpThrough: string | null }> {
+      if (range) {
+        const days = await rollUp.rollUpRange(range.from, range.to);
+        return { days, rolledUpThrough: (await rollUp.rolledUpThrough())?.toISOString() ?? null };
+      }
+      const r = await rollUp.rollUpRecent();
+      return { days: r.days, rolledUpThrough: r.rolledUpThrough.toISOString() };
+    },
+    /** Rolls up one last time and seals the days older than the retention: only sealed days may be deleted. */
+    async sealOldUsageDays(): Promise<string[]> {
+      return rollUp.sealDaysBefore(retentionCutoffDay(usageRetentionDays));
+    },
+    /**
+     * Raw usage events of whole UTC days older than the retention are deleted — only days already sealed (rolled
+     * up for good); an unsealed day is left for the next sweep. The daily aggregates stay.
+     */
     async deleteOldUsageEvents(): Promise<number> {
-      const cutoff = new Date(Date.now() - usageRetentionDays * 86_400_000);
-      const { deletedCount } = await models.UsageEvent.deleteMany({ at: { $lt: cutoff } });
-      return deletedCount;
+      return (await rollUp.deleteSealedBefore(retentionCutoffDay(usageRetentionDays))).deleted;
     },
   };
 }

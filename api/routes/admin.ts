@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createTokenBodySchema, createTokenResponseSchema, createUserBodySchema, userResponseSchema } from '../../schemas/auth.ts';
+import { createTokenBodySchema, createTokenResponseSchema, createUserBodySchema, setRolesBodySchema, userIdParamsSchema, userResponseSchema } from '../../schemas/auth.ts';
 import { problemSchema } from '../../schemas/common.ts';
 import { newId } from '../../models/ids.ts';
 import { hashSecret, TOKEN_PREFIX } from '../auth/principal.ts';
@@ -10,12 +10,15 @@ import { defineRoute } from './registry.ts';
 import { createAuditLog } from '../../lib/audit/audit-log.ts';
 import { actorOf } from '../audit-actor.ts';
 import { createUser, DuplicateUserError } from '../../lib/users.ts';
+import { createSecurityAlerts } from '../security-alerts.ts';
 
 const ADMIN = { roles: ['admin'] } as const;
 const tokenParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^tok_[0-9a-f]{32}$' } } } as const;
 
-export const adminRoutes = ({ models }: ApiDeps) => {
+export const adminRoutes = (deps: ApiDeps) => {
+  const { models } = deps;
   const audit = createAuditLog(models.AuditEntry);
+  const alerts = createSecurityAlerts(deps);
   return [
   defineRoute({
     method: 'post',
@@ -50,6 +53,37 @@ export const adminRoutes = ({ models }: ApiDeps) => {
     },
   }),
   defineRoute({
+    method: 'put',
+    path: '/api/users/:id/roles',
+    summary: 'Set a console user’s roles (the user gets a security alert mail)',
+    tag: 'admin',
+    access: ADMIN,
+    params: userIdParamsSchema,
+    body: setRolesBodySchema,
+    responses: {
+      200: { description: 'the user with the new roles', schema: userResponseSchema },
+      400: { description: 'invalid input', schema: problemSchema },
+      404: { description: 'no such user', schema: problemSchema },
+      409: { description: 'would leave no enabled admin', schema: problemSchema },
+    },
+    async handler({ params, body, principal, req }) {
+      const user = await models.User.findById(params.id).lean();
+      if (!user) throw notFound(`No user ${params.id}`);
+      const before = [...user.roles].sort();
+      const after = [...body.roles].sort();
+      if (before.join() === after.join()) return { user: toSessionUser(user) };
+      if (before.includes('admin') && !after.includes('admin') && !user.disabled) {
+        const admins = await models.User.countDocuments({ roles: 'admin', disabled: { $ne: true } });
+        if (admins <= 1) throw conflict('This is the last enabled admin; make another user admin first');
+      }
+      await models.User.updateOne({ _id: params.id }, { $set: { roles: body.roles } });
+      await audit.append({ actor: actorOf(principal), action: 'user.roles-changed', target: { type: 'user', id: params.id }, details: { before, after } });
+      await alerts.raiseOrLog({ kind: 'role-changed', userId: params.id, actor: actorOf(principal), details: { rolesBefore: before, rolesAfter: after } });
+      req.log.info({ userId: params.id, roles: after }, 'roles changed');
+      return { user: toSessionUser({ ...user, roles: body.roles }) };
+    },
+  }),
+  defineRoute({
     method: 'post',
     path: '/api/tokens',
     summary: 'Create a scoped API token (the secret is shown once)',
@@ -70,6 +104,10 @@ export const adminRoutes = ({ models }: ApiDeps) => {
         expiresAt,
       });
       await audit.append({ actor: actorOf(principal), action: 'api-token.created', target: { type: 'api-token', id }, details: { scopes: body.scopes, expiresAt } });
+      // The user the token was created with hears of it (a stolen session minting tokens is noticed).
+      if (principal?.kind === 'user') {
+        await alerts.raiseOrLog({ kind: 'api-token-created', userId: principal.user.id, actor: actorOf(principal), details: { tokenId: id, scopes: body.scopes, expiresAt: expiresAt.toISOString() } });
+      }
       res.status(201).json({ id, token: `${TOKEN_PREFIX}${id}_${secret}`, scopes: body.scopes, expiresAt: expiresAt.toISOString() });
     },
   }),

@@ -7,11 +7,14 @@ import { tooManyRequests, unauthorized } from '../problem.ts';
 import { defineRoute } from './registry.ts';
 import { createAuditLog } from '../../lib/audit/audit-log.ts';
 import { actorOf } from '../audit-actor.ts';
+import { createSecurityAlerts } from '../security-alerts.ts';
 
 const ALL_ROLES = ['ops', 'engineer', 'admin'] as const;
 
-export const authRoutes = ({ models, throttle }: ApiDeps) => {
+export const authRoutes = (deps: ApiDeps) => {
+  const { models, throttle } = deps;
   const audit = createAuditLog(models.AuditEntry);
+  const alerts = createSecurityAlerts(deps);
   return [
   defineRoute({
     method: 'post',
@@ -46,6 +49,8 @@ export const authRoutes = ({ models, throttle }: ApiDeps) => {
       await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
       await models.User.updateOne({ _id: user._id }, { $set: { lastLoginAt: new Date() } });
       await audit.append({ actor: { kind: 'user', id: user._id }, action: 'auth.login.succeeded' });
+      // A device not seen before for this user: a security alert mail. Never fails the sign-in.
+      await alerts.signedIn(user._id, { userAgent: req.get('user-agent'), ip: req.ip }).catch((err: unknown) => req.log.error({ err, userId: user._id }, 'new-device check failed'));
       req.log.info({ userId: user._id }, 'signed in');
       return { user: toSessionUser(user) };
     },

@@ -7,7 +7,8 @@
  * owns the payload (for an activity's payloads, the workflow that scheduled it), on the client, in the worker's
  * workflow activations and in its activity tasks alike. Workflow IDs are business keys that embed the account ID
  * (`account-onboarding-acc_…`, see contracts/workflow-ids.ts), so the owner is read from the workflow ID, outside
- * the sandbox and without any cooperation from workflow code. No context (the codec server's /encode, async
+ * the sandbox and without any cooperation from workflow code (payloadKeyOwnerOfWorkflowId names the few workflows
+ * that must outlive their account's key and use the system key). No context (the codec server's /encode, async
  * activity completion by task token) or no account ID in the workflow ID → the system key.
  *
  * Wire format of an encrypted payload:
@@ -25,7 +26,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
 // A CommonJS package whose exports Node cannot detect statically: the default import works under tsx and vitest alike.
 import proto from '@temporalio/proto';
-import { accountOfWorkflowId } from '../../contracts/workflow-ids.ts';
+import { payloadKeyOwnerOfWorkflowId } from '../../contracts/workflow-ids.ts';
 import { SYSTEM_OWNER, type DataKey, type Keyring } from './keyring.ts';
 import { TamperedCiphertextError } from './errors.ts';
 
@@ -42,7 +43,7 @@ const utf8 = new TextDecoder();
 /** The owner of the payloads of a serialization context: the account its workflow ID names, else the system. */
 export function ownerOfContext(context?: SerializationContext): string {
   const workflowId = context?.workflowId;
-  return (workflowId ? accountOfWorkflowId(workflowId) : undefined) ?? SYSTEM_OWNER;
+  return (workflowId ? payloadKeyOwnerOfWorkflowId(workflowId) : undefined) ?? SYSTEM_OWNER;
 }
 
 const metadataText = (payload: Payload, key: string): string | undefined => {

@@ -6,7 +6,8 @@ import { connectMongo } from '../../lib/mongo.ts';
 import { createKeyring } from '../../lib/crypto/mongo-keyring.ts';
 import { createMailer, type Mailer } from '../../lib/mailer.ts';
 import { createModels, syncIndexes, type Models } from '../../models/index.ts';
-import { createActivities } from '../../activities/index.ts';
+import { activityDeps, createActivities } from '../../activities/index.ts';
+import type { Keyring } from '../../lib/crypto/keyring.ts';
 import { sendOnce } from '../../activities/notifications/send-once.ts';
 import { testConfig } from '../fixtures/engine.ts';
 import { mailTo, uniqueEmail } from '../fixtures/mail.ts';
@@ -15,11 +16,13 @@ import type { Connection } from 'mongoose';
 let mongo: Connection;
 let models: Models;
 let mailer: Mailer;
+let keyring: Keyring;
+const config = testConfig();
 
 beforeAll(async () => {
-  const config = testConfig();
   mongo = await connectMongo(config.mongoUri);
-  models = createModels(mongo, await createKeyring(mongo, config));
+  keyring = await createKeyring(mongo, config);
+  models = createModels(mongo, keyring);
   await syncIndexes(models);
   mailer = createMailer(config.smtpUrl, config.mailFrom);
 });
@@ -34,7 +37,7 @@ describe('sendWelcomeMail', () => {
     const accountId = `acc_${randomBytes(16).toString('hex')}`;
     const email = uniqueEmail('retry');
     await models.Account.create({ _id: accountId, name: 'Retry & Co', owner: { name: 'Rita', email } });
-    const activities = createActivities({ models, mailer, crmUrl: 'https://crm.test', usageRetentionDays: 90 });
+    const activities = createActivities(activityDeps(config, { models, mailer, keyring }));
     const env = new MockActivityEnvironment({ workflowExecution: { workflowId: `account-onboarding-${accountId}`, runId: 'r1' } } as never);
     const first = (await env.run(activities.sendWelcomeMail, accountId)) as Awaited<ReturnType<typeof activities.sendWelcomeMail>>;
     const second = await env.run(activities.sendWelcomeMail, accountId);

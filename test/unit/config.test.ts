@@ -59,6 +59,8 @@ describe('loadConfig', () => {
       loginMaxAttempts: 5,
       workerShutdownGrace: '30s',
       usageRetentionDays: 90,
+      policyNotice: { batchSize: 50, pause: '1m' },
+      exports: { ttlMs: 7 * 86_400_000 },
     });
   });
 

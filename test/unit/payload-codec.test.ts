@@ -35,12 +35,20 @@ describe('accountOfWorkflowId', () => {
   it('reads the account from every account-scoped business key, and nothing from the others', () => {
     const accountId = newAccountId();
     expect(accountOfWorkflowId(workflowIds.accountOnboarding(accountId))).toBe(accountId);
-    expect(accountOfWorkflowId(`account-cancellation-${accountId}-2026-01-01`)).toBe(accountId);
+    expect(accountOfWorkflowId(workflowIds.accountCancellation(accountId))).toBe(accountId);
     expect(accountOfWorkflowId(workflowIds.retentionSweep('2026-11-25'))).toBeUndefined();
     // Only a whole, delimited account ID counts.
     expect(accountOfWorkflowId(`x-${accountId}0`)).toBeUndefined();
     expect(accountOfWorkflowId(`x${accountId}`)).toBeUndefined();
     expect(accountOfWorkflowId(`x-${accountId.toUpperCase()}`)).toBeUndefined();
+  });
+
+  it('puts the workflows that shred their account’s key under the system key', () => {
+    const accountId = newAccountId();
+    for (const wf of [workflowIds.accountCancellation(accountId), workflowIds.cancellationExport(accountId)]) {
+      expect(ownerOfContext(workflowCtx(wf))).toBe('system');
+      expect(ownerOfContext(activityCtx(wf))).toBe('system');
+    }
   });
 
   it('the codec’s owner is that account for workflow and activity contexts, the system otherwise', () => {

@@ -1,7 +1,7 @@
-// A tiny hash router: #/ (dashboard), #/workflows, #/outbox.
+// A tiny hash router: #/ (dashboard), #/workflows, #/outbox, #/profile.
 // Hash routing keeps deep links working without any server configuration.
 
-export type RouteName = 'dashboard' | 'workflows' | 'outbox' | 'not-found';
+export type RouteName = 'dashboard' | 'workflows' | 'outbox' | 'profile' | 'not-found';
 
 export interface NavItem {
   route: Exclude<RouteName, 'not-found'>;
@@ -14,6 +14,7 @@ export const NAV: readonly NavItem[] = [
   { route: 'dashboard', path: '/', label: 'Dashboard' },
   { route: 'workflows', path: '/workflows', label: 'Workflows' },
   { route: 'outbox', path: '/outbox', label: 'Mail outbox' },
+  { route: 'profile', path: '/profile', label: 'Your profile' },
 ];
 
 const ROUTES: Record<string, Exclude<RouteName, 'not-found'>> = {
@@ -22,6 +23,7 @@ const ROUTES: Record<string, Exclude<RouteName, 'not-found'>> = {
   '/workflows': 'workflows',
   '/outbox': 'outbox',
   '/mail': 'outbox',
+  '/profile': 'profile',
 };
 
 function readLocation(): { path: string; query: URLSearchParams } {

@@ -2,6 +2,7 @@
 export * as auth from './auth';
 export * as workflows from './workflows';
 export * as mail from './mail';
+export * as profile from './profile';
 export { ApiError, isAbort, isApiError } from './http';
 export { userMessage, fieldErrors } from './errors';
 export type * from './types';

@@ -59,3 +59,23 @@ export type ProblemFieldError = NonNullable<Problem['errors']>[number];
 
 /** Statuses the list endpoint accepts as a filter (it rejects UNKNOWN). */
 export const FILTERABLE_STATUSES: readonly WorkflowStatus[] = WORKFLOW_STATUSES.filter((s) => s !== 'UNKNOWN');
+
+/** The signed-in user's own data (GET/PATCH /api/profile). */
+export type Profile = SessionUser;
+
+/** 200 body of GET and PATCH /api/profile. */
+export interface ProfileResponse {
+  profile: Profile;
+}
+
+/** PATCH /api/profile body: only the fields to correct. */
+export interface UpdateProfileRequest {
+  name?: string;
+  email?: string;
+}
+
+/** POST /api/profile/password body. */
+export interface ChangePasswordRequest {
+  currentPassword: string;
+  newPassword: string;
+}
