@@ -21,6 +21,7 @@ import { devMailRoutes } from './routes/dev-mail.ts';
 import { privacyRoutes } from './routes/privacy.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { fieldRoutes } from './routes/field.ts';
+import { cancellationRoutes } from './routes/cancellation.ts';
 import { policyRoutes } from './routes/policy.ts';
 import { profileRoutes } from './routes/profile.ts';
 import { exportRoutes } from './routes/exports.ts';
@@ -109,6 +110,7 @@ export function createApp(deps: ApiDeps, opts: AppOptions & { session: RequestHa
     ...privacyRoutes(deps),
     ...usageRoutes(deps),
     ...fieldRoutes(deps),
+    ...cancellationRoutes(deps),
     ...policyRoutes(deps),
     ...profileRoutes(deps),
     ...exportRoutes(deps),

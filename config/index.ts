@@ -35,6 +35,8 @@ export interface Config {
   policyNotice: { batchSize: number; pause: string };
   /** Data exports: how long a finished one and its signed download links stay valid (e.g. 7d). */
   exports: { ttlMs: number };
+  /** Policy values of an account's cancellation, fixed into each cancellation when it is requested. */
+  cancellation: { graceDays: number; financialRetentionDays: number };
 }
 
 export class ConfigError extends Error {
@@ -121,6 +123,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     usageRetentionDays: e.USAGE_RETENTION_DAYS ?? 90,
     policyNotice: { batchSize: e.POLICY_NOTICE_BATCH_SIZE ?? 50, pause: e.POLICY_NOTICE_BATCH_PAUSE ?? '1m' },
     exports: { ttlMs: durationMs(e.EXPORT_TTL ?? '7d') },
+    cancellation: { graceDays: e.CANCELLATION_GRACE_DAYS ?? 30, financialRetentionDays: e.FINANCIAL_RETENTION_DAYS ?? 3653 },
   };
 }
 

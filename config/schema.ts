@@ -32,6 +32,8 @@ export const configSchema = {
     WORKER_SHUTDOWN_GRACE: { type: 'string', pattern: '^\\d+\\s*(ms|s|m)$', default: '30s', description: 'how long the worker lets running activities finish on shutdown, e.g. 30s' },
     POLICY_NOTICE_BATCH_SIZE: { type: 'integer', minimum: 1, maximum: 1000, default: 50, description: 'recipients per batch of a privacy-policy change notice (with POLICY_NOTICE_BATCH_PAUSE: the sending rate)' },
     POLICY_NOTICE_BATCH_PAUSE: { type: 'string', pattern: '^\\d+\\s*(ms|s|m|h)$', default: '1m', description: 'pause between two batches of a privacy-policy change notice, e.g. 1m (50 per minute by default)' },
+    CANCELLATION_GRACE_DAYS: { type: 'integer', minimum: 1, maximum: 365, default: 30, description: 'days a cancelled account’s data stays for reactivation or export before the purge (the privacy policy says 30)' },
+    FINANCIAL_RETENTION_DAYS: { type: 'integer', minimum: 1, maximum: 7305, default: 3653, description: 'days invoices and payments are kept, pseudonymised, after their account is purged (legal retention; 10 years by default)' },
     EXPORT_TTL: { type: 'string', pattern: '^\\d+\\s*(m|h|d)$', default: '7d', description: 'how long a finished data export and its signed download links stay valid, e.g. 7d' },
   },
   required: [],

@@ -68,7 +68,7 @@ export const REMINDERS = [7, 1] as const;
 const HOLD_RECHECK = '1 day';
 
 const acts = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } });
-const purge = proxyActivities<Activities>({ startToCloseTimeout: '2 hours', heartbeatTimeout: '1 minute', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } });
+const purge = proxyActivities<Activities>({ startToCloseTimeout: '2 hours', heartbeatTimeout: '15 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } });
 
 export async function accountCancellation(input: AccountCancellationInput): Promise<CancellationOutcome> {
   const { accountId, requestedBy } = input;

@@ -80,7 +80,7 @@ export function createCancellationActivities({ models, mailer, crmUrl, publicUrl
       const reactivateToken = await links.sign({ purpose: 'reactivate-account', subject: accountId, expiresAt: purgeAt });
       const downloadUrl = p.exportId ? `${crmUrl}/account/exports/${p.exportId}` : null;
       return mailOwner(accountId, 'notice', (owner, accountName) =>
-        cancellationTemplates.notice({ ownerName: owner.name, accountName, purgeAt, reactivateUrl: `${publicUrl}/reactivate#${reactivateToken}`, downloadUrl, exportsUrl: `${crmUrl}/account/exports` }),
+        cancellationTemplates.notice({ ownerName: owner.name, accountName, purgeAt, reactivateUrl: `${publicUrl}/#/reactivate/${reactivateToken}`, downloadUrl, exportsUrl: `${crmUrl}/account/exports` }),
       );
     },
 
@@ -88,7 +88,7 @@ export function createCancellationActivities({ models, mailer, crmUrl, publicUrl
       const purgeAt = new Date(p.purgeAt);
       const reactivateToken = await links.sign({ purpose: 'reactivate-account', subject: accountId, expiresAt: purgeAt });
       return mailOwner(accountId, `reminder-${p.daysBefore}d`, (owner, accountName) =>
-        cancellationTemplates.reminder({ ownerName: owner.name, accountName, purgeAt, daysBefore: p.daysBefore, reactivateUrl: `${publicUrl}/reactivate#${reactivateToken}`, exportsUrl: `${crmUrl}/account/exports` }),
+        cancellationTemplates.reminder({ ownerName: owner.name, accountName, purgeAt, daysBefore: p.daysBefore, reactivateUrl: `${publicUrl}/#/reactivate/${reactivateToken}`, exportsUrl: `${crmUrl}/account/exports` }),
       );
     },
 

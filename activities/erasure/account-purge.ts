@@ -81,6 +81,13 @@ export function createAccountPurgeActivities({ models, keyring, histories: given
         }
         heartbeat({ store: i + 1 });
       }
+      // A write that raced the purge (a usage roll-up that read events just before they went) is caught here;
+      // the retry starts over and deletes it.
+      const left = (await countIn(deletedStores, accountId)).filter((s) => s.count > 0);
+      if (left.length) {
+        heartbeat({ store: 0 });
+        throw ApplicationFailure.create({ type: 'PurgeIncomplete', message: `records reappeared during the purge in ${left.map((s) => s.store).join(', ')}` });
+      }
     },
 
     /**

@@ -1,5 +1,8 @@
 /** Consents, legal holds, the processor register and the audit log: the policy's promises, over HTTP. */
 import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { workflowIds } from '../../contracts/workflow-ids.ts';
+import { legalHoldsChangedSignal } from '../../workflows/account-cancellation.ts';
 import { problemSchema } from '../../schemas/common.ts';
 import {
   auditListQuerySchema,
@@ -21,8 +24,19 @@ import { isDuplicateKeyError } from '../../lib/mongo.ts';
 
 const STAFF = ['ops', 'engineer', 'admin'] as const;
 
-export const privacyRoutes = ({ models }: ApiDeps) => {
+export const privacyRoutes = ({ models, temporal, logger }: ApiDeps) => {
   const audit = createAuditLog(models.AuditEntry);
+  /**
+   * A running cancellation re-reads the holds when told (and once a day regardless, so a lost signal only delays):
+   * a hold stops its purge at once, a release lets it go on.
+   */
+  const notifyErasures = async (accountId: string) => {
+    try {
+      await temporal.workflow.getHandle(workflowIds.accountCancellation(accountId)).signal(legalHoldsChangedSignal);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) logger.warn({ err, accountId }, 'could not tell the cancellation about a legal hold; it re-reads holds daily');
+    }
+  };
   const consents = createConsents(models.Consent);
   const holds = createLegalHolds(models.LegalHold);
   return [
@@ -74,6 +88,7 @@ export const privacyRoutes = ({ models }: ApiDeps) => {
         const actor = actorOf(principal);
         const hold = await holds.place({ ...body, placedBy: actor.id ?? 'unknown' });
         await audit.append({ actor, action: 'legal-hold.placed', target: { type: 'legal-hold', id: hold._id }, details: { accountId: body.accountId, subject: body.subject, reference: body.reference } });
+        await notifyErasures(body.accountId);
         res.status(201).json({ id: hold._id, placedAt: hold.placedAt });
       },
     }),
@@ -87,8 +102,10 @@ export const privacyRoutes = ({ models }: ApiDeps) => {
       responses: { 200: { description: 'released' }, 404: { description: 'no active hold with this ID', schema: problemSchema } },
       async handler({ params, principal }) {
         const actor = actorOf(principal);
-        if (!(await holds.release(params.id, actor.id ?? 'unknown'))) throw notFound(`No active legal hold ${params.id}`);
+        const hold = await models.LegalHold.findById(params.id, { accountId: 1 }).lean();
+        if (!hold || !(await holds.release(params.id, actor.id ?? 'unknown'))) throw notFound(`No active legal hold ${params.id}`);
         await audit.append({ actor, action: 'legal-hold.released', target: { type: 'legal-hold', id: params.id } });
+        await notifyErasures(hold.accountId);
         return { id: params.id, released: true };
       },
     }),

@@ -5,37 +5,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startProcess, type ManagedProcess } from '../../services/process.ts';
 import type { SinkMessage } from '../../services/mail-sink.ts';
 import { addUser, HttpSession, startEngine, type Engine } from '../fixtures/engine.ts';
 import { uniqueEmail } from '../fixtures/mail.ts';
 import { waitFor } from '../fixtures/wait.ts';
+import { spawnWorker } from '../fixtures/worker-process.ts';
 import { newId } from '../../models/ids.ts';
 import type { policyChangeBroadcast } from '../../workflows/policy-change-broadcast.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 let engine: Engine;
 let admin: HttpSession;
 let recipients: string[];
-let logDir: string;
-
-/** The real worker entry point as its own process, ready once its log says it polls. */
-async function spawnWorker(name: string): Promise<ManagedProcess> {
-  const logFile = join(logDir, `${name}.log`);
-  return startProcess({
-    name,
-    command: process.execPath,
-    args: ['--import', 'tsx', join(root, 'worker/main.ts')],
-    cwd: root,
-    env: { ...process.env, ...engine.env, LOG_LEVEL: 'info' },
-    logFile,
-    isReady: async () => (await readFile(logFile, 'utf8')).includes('worker running'),
-  });
-}
+// Workflow IDs are unique per namespace, and the test files share one Temporal server: a version of this file's own.
+const VERSION = 100 + Math.floor(Math.random() * 900_000);
 
 /** Every message in the shared sink to one of `addresses`, grouped by recipient (one read of the sink). */
 async function mailsByRecipient(addresses: string[]): Promise<Map<string, SinkMessage[]>> {
@@ -55,16 +37,15 @@ beforeAll(async () => {
   const accounts = Array.from({ length: 5 }, () => ({ _id: newId('acc'), name: 'Crash Co', owner: { name: 'Cora Owner', email: uniqueEmail('crash-policy-owner') } }));
   for (const a of accounts) await engine.deps.models.Account.create(a);
   recipients = [adminUser.email, ...users.map((u) => u.email), ...accounts.map((a) => a.owner.email)];
-  logDir = await mkdtemp(join(tmpdir(), 'loro-policy-crash-'));
 });
 afterAll(() => engine?.close());
 
 describe('a worker killed mid-broadcast', () => {
-  it('is replaced, the broadcast completes, and every active user has exactly one notice', { timeout: 180_000 }, async () => {
+  it('is replaced, the broadcast completes, and every active user has exactly one notice', { timeout: 120_000 }, async () => {
     const { Notification } = engine.deps.models;
-    const first = await spawnWorker('policy-worker-1');
+    const first = await spawnWorker(engine, 'policy-worker-1');
     const published = await admin.request('POST', '/api/policy/versions', {
-      version: 2,
+      version: VERSION,
       effectiveAt: '2026-02-01T00:00:00Z',
       summary: 'Usage data is kept for 60 days.',
       text: 'Privacy Policy, version 2.\nUsage data is kept for 60 days.\n',
@@ -76,7 +57,7 @@ describe('a worker killed mid-broadcast', () => {
     const sentBeforeKill = await waitFor('the first notices', async () => {
       const n = await Notification.countDocuments({ kind: 'policyChange', status: 'sent' });
       return n >= 5 ? n : undefined;
-    }, 90_000); // a fresh worker process on busy cores takes a while to its first workflow task
+    });
     process.kill(first.pid, 'SIGKILL');
     expect(await first.exited).toBeNull(); // killed by a signal, not exited
     const atKill = await handle.describe();
@@ -84,7 +65,7 @@ describe('a worker killed mid-broadcast', () => {
     expect((atKill.raw.pendingActivities ?? []).map((a) => a.activityType?.name)).toEqual(['sendPolicyNotices']);
     expect(sentBeforeKill).toBeLessThan(recipients.length);
 
-    const second = await spawnWorker('policy-worker-2');
+    const second = await spawnWorker(engine, 'policy-worker-2');
     let result;
     try {
       result = await handle.result();
@@ -105,14 +86,14 @@ describe('a worker killed mid-broadcast', () => {
     const byRecipient = await mailsByRecipient(recipients);
     const copies: number[] = [];
     for (const [address, mails] of byRecipient) {
-      expect(mails.map((m) => m.subject), address).toContain('Changes to the LORO CRM privacy policy (version 2)');
+      expect(mails.map((m) => m.subject), address).toContain(`Changes to the LORO CRM privacy policy (version ${VERSION})`);
       expect(new Set(mails.map((m) => m.messageId)).size, address).toBe(1);
       copies.push(mails.length);
     }
     expect(copies.filter((c) => c > 1).length).toBeLessThanOrEqual(1);
     expect(await Notification.countDocuments({ kind: 'policyChange', status: 'sent' })).toBe(65);
 
-    const stats = await admin.request('GET', '/api/policy/versions/2/stats');
+    const stats = await admin.request('GET', `/api/policy/versions/${VERSION}/stats`);
     expect(stats.json).toMatchObject({
       users: { active: 60, notified: 60 },
       accountOwners: { active: 5, notified: 5 },

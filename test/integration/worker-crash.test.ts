@@ -3,45 +3,25 @@
  * workflow up from its history and finishes it, and the owner still gets exactly one welcome mail.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startProcess, type ManagedProcess } from '../../services/process.ts';
+import { readFile } from 'node:fs/promises';
 import { addUser, HttpSession, startEngine, type Engine } from '../fixtures/engine.ts';
 import { mailTo, uniqueEmail } from '../fixtures/mail.ts';
 import { waitFor } from '../fixtures/wait.ts';
+import { spawnWorker } from '../fixtures/worker-process.ts';
 import { onboardingStateQuery } from '../../workflows/account-onboarding.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 let engine: Engine;
 let ops: HttpSession;
-let logDir: string;
-
-/** The real worker entry point as its own process, ready once its log says it polls. */
-async function spawnWorker(name: string): Promise<ManagedProcess> {
-  const logFile = join(logDir, `${name}.log`);
-  return startProcess({
-    name,
-    command: process.execPath,
-    args: ['--import', 'tsx', join(root, 'worker/main.ts')],
-    cwd: root,
-    env: { ...process.env, ...engine.env, LOG_LEVEL: 'info' },
-    logFile,
-    isReady: async () => (await readFile(logFile, 'utf8')).includes('worker running'),
-  });
-}
 
 beforeAll(async () => {
   engine = await startEngine({ worker: false });
   ops = await HttpSession.signIn(engine.baseUrl, (await addUser(engine, ['ops'])).email);
-  logDir = await mkdtemp(join(tmpdir(), 'loro-crash-'));
 });
 afterAll(() => engine?.close());
 
 describe('a worker killed mid-workflow', () => {
   it('is replaced, the workflow completes, and exactly one mail was sent', async () => {
-    const first = await spawnWorker('worker-1');
+    const first = await spawnWorker(engine, 'worker-1');
     const owner = uniqueEmail('crash');
     const created = await ops.request('POST', '/api/accounts', { name: 'Crash Test Ltd', owner: { name: 'Cara Crash', email: owner } });
     expect(created.status).toBe(202);
@@ -58,7 +38,7 @@ describe('a worker killed mid-workflow', () => {
     expect(await first.exited).toBeNull(); // killed by a signal, not exited
     expect((await handle.describe()).status.name).toBe('RUNNING');
 
-    const second = await spawnWorker('worker-2');
+    const second = await spawnWorker(engine, 'worker-2');
     try {
       // The new worker must replay the history to handle the signal: it resumes, it does not restart.
       expect((await ops.request('POST', `/api/accounts/${created.json.accountId}/owner-signed-in`)).status).toBe(202);
@@ -74,9 +54,9 @@ describe('a worker killed mid-workflow', () => {
   });
 
   it('a worker stopped with SIGTERM drains and exits 0', async () => {
-    const worker = await spawnWorker('worker-graceful');
+    const worker = await spawnWorker(engine, 'worker-graceful');
     process.kill(worker.pid, 'SIGTERM');
     expect(await worker.exited).toBe(0);
-    expect(await readFile(join(logDir, 'worker-graceful.log'), 'utf8')).toContain('worker stopped');
+    expect(await readFile(worker.logFile, 'utf8')).toContain('worker stopped');
   });
 });
