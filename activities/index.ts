@@ -8,6 +8,7 @@ import type { WorkflowHistoryStore } from '../lib/workflow-histories.ts';
 import { createCancellationActivities } from './accounts/cancellation.ts';
 import { createAccountPurgeActivities } from './erasure/account-purge.ts';
 import { createCertificateActivities } from './erasure/certificate.ts';
+import { createPersonErasureActivities } from './erasure/person-erasure.ts';
 import { createOnboardingActivities } from './accounts/onboarding.ts';
 import { createRetentionActivities } from './housekeeping/retention.ts';
 import { createAuditActivities } from './audit/milestones.ts';
@@ -42,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCancellationActivities({ ...deps, links }),
     ...createAccountPurgeActivities(deps),
     ...createCertificateActivities(deps),
+    ...createPersonErasureActivities(deps),
     ...createOnboardingActivities(deps),
     ...createRetentionActivities(deps),
     ...createAuditActivities(deps),

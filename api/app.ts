@@ -22,6 +22,7 @@ import { privacyRoutes } from './routes/privacy.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { fieldRoutes } from './routes/field.ts';
 import { cancellationRoutes } from './routes/cancellation.ts';
+import { erasureRoutes } from './routes/erasure.ts';
 import { policyRoutes } from './routes/policy.ts';
 import { profileRoutes } from './routes/profile.ts';
 import { exportRoutes } from './routes/exports.ts';
@@ -111,6 +112,7 @@ export function createApp(deps: ApiDeps, opts: AppOptions & { session: RequestHa
     ...usageRoutes(deps),
     ...fieldRoutes(deps),
     ...cancellationRoutes(deps),
+    ...erasureRoutes(deps),
     ...policyRoutes(deps),
     ...profileRoutes(deps),
     ...exportRoutes(deps),

@@ -5,6 +5,8 @@ export const workflowIds = {
   accountCancellation: (accountId: string) => `account-cancellation-${accountId}`,
   /** The portable export a cancellation prepares (its child workflow). */
   cancellationExport: (accountId: string) => `account-cancellation-${accountId}-export`,
+  /** One per person: asking twice to be forgotten finds the erasure already under way (or done). */
+  personErasure: (accountId: string, personType: string, personId: string) => `person-erasure-${accountId}-${personType}-${personId}`,
   retentionSweep: (day: string) => `retention-sweep-${day}`,
   /** One per 15-minute slot (`2026-11-25T15:15`) from the scheduler; `on-demand` for the API's (joins a running one). */
   usageRollUp: (slot: string) => `usage-roll-up-${slot}`,

@@ -12,22 +12,26 @@ export interface WorkflowExecutionRef {
 export interface WorkflowHistoryStore {
   /** Every execution (open or closed) whose LoroAccountId is the account. */
   listAccountWorkflows(accountId: string): Promise<WorkflowExecutionRef[]>;
+  /** Every execution (open or closed) whose LoroLeadId is the lead. */
+  listLeadWorkflows(leadId: string): Promise<WorkflowExecutionRef[]>;
   /** Deletes one execution; one already gone counts as deleted. */
   deleteWorkflow(execution: WorkflowExecutionRef): Promise<void>;
 }
 
-const ACCOUNT_ID = /^acc_[0-9a-f]{32}$/;
+/** IDs go into visibility queries: only opaque IDs of this exact shape are accepted. */
+const OPAQUE_ID = /^[a-z]{3}_[A-Za-z0-9]{1,64}$/;
 const GRPC_NOT_FOUND = 5;
 
 export function temporalHistoryStore(client: Client): WorkflowHistoryStore {
+  const listBy = async (attribute: 'LoroAccountId' | 'LoroLeadId', id: string) => {
+    if (!OPAQUE_ID.test(id)) throw new TypeError(`not an opaque ID: ${id}`);
+    const found: WorkflowExecutionRef[] = [];
+    for await (const w of client.workflow.list({ query: `${attribute} = '${id}'` })) found.push({ workflowId: w.workflowId, runId: w.runId });
+    return found;
+  };
   return {
-    async listAccountWorkflows(accountId) {
-      // The ID goes into a visibility query: only the exact opaque form is accepted.
-      if (!ACCOUNT_ID.test(accountId)) throw new TypeError(`not an account ID: ${accountId}`);
-      const found: WorkflowExecutionRef[] = [];
-      for await (const w of client.workflow.list({ query: `LoroAccountId = '${accountId}'` })) found.push({ workflowId: w.workflowId, runId: w.runId });
-      return found;
-    },
+    listAccountWorkflows: (accountId) => listBy('LoroAccountId', accountId),
+    listLeadWorkflows: (leadId) => listBy('LoroLeadId', leadId),
     async deleteWorkflow({ workflowId, runId }) {
       try {
         await client.workflowService.deleteWorkflowExecution({ namespace: client.options.namespace, workflowExecution: { workflowId, runId } });

@@ -39,3 +39,25 @@ export const ACCOUNT_DATA: readonly AccountDataStore[] = [
   { model: 'DataExport', accountPath: 'accountId', treatment: 'operational' },
   { model: 'Account', accountPath: '_id', treatment: 'personal' },
 ];
+
+/** Where one person's data lives, per kind of person: what a person's erasure deletes. */
+export interface PersonDataStore {
+  model: keyof Models;
+  /** The filter finding the person's records, given the account and the person's ID. */
+  filter: (accountId: string, personId: string) => Record<string, string>;
+}
+
+export const PERSON_KINDS = ['lead', 'technician'] as const;
+export type PersonKind = (typeof PERSON_KINDS)[number];
+
+export const PERSON_DATA: Readonly<Record<PersonKind, readonly PersonDataStore[]>> = {
+  lead: [
+    { model: 'Lead', filter: (accountId, id) => ({ accountId, _id: id }) },
+    { model: 'Consent', filter: (accountId, id) => ({ accountId, subjectType: 'lead', subjectId: id }) },
+  ],
+  technician: [
+    { model: 'LocationPoint', filter: (accountId, id) => ({ accountId, technicianId: id }) },
+    { model: 'Technician', filter: (accountId, id) => ({ accountId, _id: id }) },
+    { model: 'Consent', filter: (accountId, id) => ({ accountId, subjectType: 'technician', subjectId: id }) },
+  ],
+};

@@ -47,3 +47,19 @@ export const cancellationStateSchema = {
     certificateId: { type: 'string' },
   },
 } as const;
+
+const personTypes = { enum: ['lead', 'technician'] } as const;
+const personId = { type: 'string', pattern: '^[a-z]{3}_[A-Za-z0-9]{1,64}$' } as const;
+
+export const erasureBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['personType', 'personId'],
+  properties: { personType: personTypes, personId },
+} as const;
+
+export const erasureParamsSchema = {
+  type: 'object',
+  required: ['id', 'personType', 'personId'],
+  properties: { id: { type: 'string', pattern: '^acc_[0-9a-f]{32}$' }, personType: personTypes, personId },
+} as const;

@@ -77,7 +77,10 @@ export function createCertificateActivities({ models, mailer }: { models: Models
           workflowHistoriesDeleted: certificate.workflowHistoriesDeleted,
           keyDestruction: certificate.keyDestruction?.destroyedAt ? { keyIds: certificate.keyDestruction.keyIds, destroyedAt: certificate.keyDestruction.destroyedAt.toISOString() } : undefined,
         });
-        const { subject, text } = cancellationTemplates.certificate({ ownerName: recipient.name, certificateId, accountId: certificate.accountId, completedAt: certificate.completedAt, summary });
+        const { subject, text } =
+          certificate.scope === 'person'
+            ? cancellationTemplates.personCertificate({ name: recipient.name, certificateId, completedAt: certificate.completedAt, summary })
+            : cancellationTemplates.certificate({ ownerName: recipient.name, certificateId, accountId: certificate.accountId, completedAt: certificate.completedAt, summary });
         await sendOnce(models, mailer, { key: `${certificate.workflowId}:certificate`, kind: 'deletion-certificate', to: recipient.email, subject, text });
         await models.DeletionCertificate.updateOne({ _id: certificateId }, { $set: { mailedAt: new Date() } });
         await models.CertificateRecipient.deleteOne({ _id: certificate.workflowId });

@@ -26,4 +26,10 @@ export const cancellationTemplates = {
       `(completed ${p.completedAt.toISOString()}).\n\n${p.summary}\n\nThis certificate is recorded in our tamper-evident audit log. ` +
       `We have now also deleted the address this mail was sent to.\n\nThe LORO team\n`,
   }),
+  personCertificate: (p: { name: string; certificateId: string; completedAt: Date; summary: string }) => ({
+    subject: `Deletion certificate ${p.certificateId}`,
+    text:
+      `Hello ${p.name},\n\nas you asked, your personal data has been permanently deleted from LORO CRM (completed ${p.completedAt.toISOString()}).\n\n` +
+      `${p.summary}\n\nThis certificate is recorded in our tamper-evident audit log. We have now also deleted the address this mail was sent to.\n\nThe LORO team\n`,
+  }),
 };

@@ -30,11 +30,15 @@ export const privacyRoutes = ({ models, temporal, logger }: ApiDeps) => {
    * A running cancellation re-reads the holds when told (and once a day regardless, so a lost signal only delays):
    * a hold stops its purge at once, a release lets it go on.
    */
-  const notifyErasures = async (accountId: string) => {
-    try {
-      await temporal.workflow.getHandle(workflowIds.accountCancellation(accountId)).signal(legalHoldsChangedSignal);
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) logger.warn({ err, accountId }, 'could not tell the cancellation about a legal hold; it re-reads holds daily');
+  const notifyErasures = async (accountId: string, subject?: { type?: string | null; id?: string | null } | null) => {
+    const ids = [workflowIds.accountCancellation(accountId)];
+    if (subject?.type && subject.id) ids.push(workflowIds.personErasure(accountId, subject.type, subject.id));
+    for (const workflowId of ids) {
+      try {
+        await temporal.workflow.getHandle(workflowId).signal(legalHoldsChangedSignal);
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) logger.warn({ err, accountId, workflowId }, 'could not tell an erasure about a legal hold; it re-reads holds daily');
+      }
     }
   };
   const consents = createConsents(models.Consent);
@@ -88,7 +92,7 @@ export const privacyRoutes = ({ models, temporal, logger }: ApiDeps) => {
         const actor = actorOf(principal);
         const hold = await holds.place({ ...body, placedBy: actor.id ?? 'unknown' });
         await audit.append({ actor, action: 'legal-hold.placed', target: { type: 'legal-hold', id: hold._id }, details: { accountId: body.accountId, subject: body.subject, reference: body.reference } });
-        await notifyErasures(body.accountId);
+        await notifyErasures(body.accountId, body.subject);
         res.status(201).json({ id: hold._id, placedAt: hold.placedAt });
       },
     }),
@@ -102,10 +106,10 @@ export const privacyRoutes = ({ models, temporal, logger }: ApiDeps) => {
       responses: { 200: { description: 'released' }, 404: { description: 'no active hold with this ID', schema: problemSchema } },
       async handler({ params, principal }) {
         const actor = actorOf(principal);
-        const hold = await models.LegalHold.findById(params.id, { accountId: 1 }).lean();
+        const hold = await models.LegalHold.findById(params.id, { accountId: 1, subject: 1 }).lean();
         if (!hold || !(await holds.release(params.id, actor.id ?? 'unknown'))) throw notFound(`No active legal hold ${params.id}`);
         await audit.append({ actor, action: 'legal-hold.released', target: { type: 'legal-hold', id: params.id } });
-        await notifyErasures(hold.accountId);
+        await notifyErasures(hold.accountId, hold.subject);
         return { id: params.id, released: true };
       },
     }),
