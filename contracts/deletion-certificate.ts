@@ -30,5 +30,4 @@ export interface CertificateInput {
 
 export const RETENTION_REASONS = {
   financial: 'financial records kept for their legal retention period, personal fields removed',
-  legalHold: 'legal hold records: evidence of why deletion was suspended',
 } as const;

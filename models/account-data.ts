@@ -20,6 +20,8 @@ export interface AccountDataStore {
   /** The path naming the account. */
   accountPath: string;
   treatment: AccountDataTreatment;
+  /** Why evidence is kept (it appears on the deletion certificate). */
+  reason?: string;
 }
 
 export const ACCOUNT_DATA: readonly AccountDataStore[] = [
@@ -34,7 +36,8 @@ export const ACCOUNT_DATA: readonly AccountDataStore[] = [
   { model: 'Payment', accountPath: 'accountId', treatment: 'financial' },
   { model: 'Notification', accountPath: 'accountId', treatment: 'operational' },
   { model: 'Consent', accountPath: 'accountId', treatment: 'personal' },
-  { model: 'LegalHold', accountPath: 'accountId', treatment: 'evidence' },
+  { model: 'LegalHold', accountPath: 'accountId', treatment: 'evidence', reason: 'legal hold records: evidence of why deletion was suspended' },
+  { model: 'DeletionCertificate', accountPath: 'accountId', treatment: 'evidence', reason: 'deletion certificates: proof of earlier erasures (counts and IDs only)' },
   // Export records; their archives (GridFS) go with lib/exports/store.ts deleteAccountExports.
   { model: 'DataExport', accountPath: 'accountId', treatment: 'operational' },
   { model: 'Account', accountPath: '_id', treatment: 'personal' },

@@ -225,7 +225,7 @@ export async function accountCancellation(input: AccountCancellationInput): Prom
     deleted: inventory.deleted,
     retained: [
       ...financial.map((f) => ({ ...f, reason: RETENTION_REASONS.financial })),
-      ...inventory.evidence.map((e) => ({ ...e, reason: RETENTION_REASONS.legalHold, until: null })),
+      ...inventory.evidence.map((e) => ({ ...e, until: null })),
     ],
     exports,
     workflowHistoriesDeleted: inventory.workflows,

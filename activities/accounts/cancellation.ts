@@ -8,6 +8,7 @@ import type { Models } from '../../models/index.ts';
 import type { Mailer } from '../../lib/mailer.ts';
 import type { LinkSigner } from '../../lib/signed-links.ts';
 import { KeyDestroyedError } from '../../lib/crypto/errors.ts';
+import { exportDownloadPath } from '../../contracts/exports.ts';
 import { createLegalHolds } from '../../lib/legal-holds.ts';
 import { createAuditLog } from '../../lib/audit/audit-log.ts';
 import { sendOnce, type SendOnceResult } from '../notifications/send-once.ts';
@@ -78,7 +79,9 @@ export function createCancellationActivities({ models, mailer, crmUrl, publicUrl
     async sendCancellationNotice(accountId: string, p: { purgeAt: string; exportId: string | null }): Promise<SendOnceResult> {
       const purgeAt = new Date(p.purgeAt);
       const reactivateToken = await links.sign({ purpose: 'reactivate-account', subject: accountId, expiresAt: purgeAt });
-      const downloadUrl = p.exportId ? `${crmUrl}/account/exports/${p.exportId}` : null;
+      const ready = p.exportId ? await models.DataExport.findById(p.exportId, { expiresAt: 1 }).lean() : null;
+      const downloadUrl =
+        p.exportId && ready?.expiresAt ? publicUrl + exportDownloadPath(p.exportId, await links.sign({ purpose: 'download-export', subject: p.exportId, expiresAt: ready.expiresAt })) : null;
       return mailOwner(accountId, 'notice', (owner, accountName) =>
         cancellationTemplates.notice({ ownerName: owner.name, accountName, purgeAt, reactivateUrl: `${publicUrl}/#/reactivate/${reactivateToken}`, downloadUrl, exportsUrl: `${crmUrl}/account/exports` }),
       );

@@ -57,10 +57,10 @@ export function createAccountPurgeActivities({ models, keyring, histories: given
 
   return {
     /** How many records each store holds for the account: the certificate's numbers, taken before deleting. */
-    async takeInventory(accountId: string): Promise<{ deleted: StoreCount[]; financial: StoreCount[]; evidence: StoreCount[]; workflows: number }> {
+    async takeInventory(accountId: string): Promise<{ deleted: StoreCount[]; financial: StoreCount[]; evidence: (StoreCount & { reason: string })[]; workflows: number }> {
       const self = Context.current().info.workflowExecution?.workflowId;
       const workflows = (await histories().listAccountWorkflows(accountId)).filter((w) => w.workflowId !== self).length;
-      return { deleted: await countIn(deletedStores, accountId), financial: await countIn(financialStores, accountId), evidence: await countIn(evidenceStores, accountId), workflows };
+      return { deleted: await countIn(deletedStores, accountId), financial: await countIn(financialStores, accountId), evidence: (await countIn(evidenceStores, accountId)).map((c, i) => ({ ...c, reason: evidenceStores[i]!.reason ?? 'evidence' })), workflows };
     },
 
     /**

@@ -4,7 +4,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { workflowIds } from '../../contracts/workflow-ids.ts';
-import type { ExportSummary } from '../../contracts/exports.ts';
+import { exportDownloadPath, type ExportSummary } from '../../contracts/exports.ts';
 import { idParamsSchema, problemSchema } from '../../schemas/common.ts';
 import { accountExportParamsSchema, downloadQuerySchema, exportIdParamsSchema, exportListSchema, exportSummarySchema, startExportResponseSchema } from '../../schemas/exports.ts';
 import type { DataExportDoc } from '../../models/data-export.ts';
@@ -26,8 +26,6 @@ const EXPORTABLE = new Set(['active', 'cancellation-pending']);
 
 type ExportRecord = Omit<DataExportDoc, 'contentKey'> & { _id: string; createdAt: Date };
 
-/** The path of an export's download link; `token` from createLinkSigner, purpose download-export, subject the export ID. */
-export const exportDownloadPath = (exportId: string, token: string) => `/api/exports/${exportId}/download?token=${encodeURIComponent(token)}`;
 
 /** The summary the API and the socket feed send; `downloadUrl` only when a signer is given and the export is ready. */
 export async function toExportSummary(record: ExportRecord, links?: ReturnType<typeof createLinkSigner>, now = new Date()): Promise<ExportSummary> {

@@ -19,8 +19,8 @@ import { ExportArchiveCorruptError, ExportNotAvailableError } from './errors.ts'
 export const EXPORT_BUCKET = 'exports';
 const CHUNK_BYTES = 255 * 1024;
 
-/** `exp_` + 32 hex. Workflows pass a deterministic UUID (`newExportId(uuid4())`); elsewhere a random one is drawn. */
-export const newExportId = (uuid: string = globalThis.crypto.randomUUID()) => `exp_${uuid.replaceAll('-', '')}`;
+/** `exp_` + 32 hex (contracts/exports.ts: importable from workflows). */
+export { newExportId } from '../../contracts/exports.ts';
 
 export const exportFileId = (accountId: string, exportId: string, attempt: number) => `${accountId}.${exportId}.${attempt}`;
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -56,7 +56,7 @@ describe('account cancellation API', () => {
       return r.status === 200 && r.json;
     });
     expect(state).toMatchObject({ accountId, phase: 'grace', daysRemaining: 30 });
-    expect((await admin.request('GET', `/api/accounts/${accountId}`)).json.status).toBe('cancellation-pending');
+    await waitFor('the account marked cancellation-pending', async () => (await admin.request('GET', `/api/accounts/${accountId}`)).json.status === 'cancellation-pending');
 
     const extended = await admin.request('POST', `/api/accounts/${accountId}/cancellation/extend`, { days: 5 });
     expect(extended.status, extended.text).toBe(200);
@@ -70,6 +70,12 @@ describe('account cancellation API', () => {
     const notice = await waitFor('the cancellation notice', async () => (await mailTo(email)).find((m) => m.subject.includes('is cancelled')));
     const token = /#\/reactivate\/([\w.-]+)/.exec(notice.text)![1]!;
     const anonymous = new HttpSession(engine.baseUrl);
+    // The notice carries a working download link to the portable copy prepared at the cancellation.
+    const download = /(\/api\/exports\/exp_\w+\/download\?token=\S+)/.exec(notice.text)![1]!;
+    const zip = await fetch(engine.baseUrl + download);
+    expect(zip.status).toBe(200);
+    expect(zip.headers.get('content-type')).toContain('application/zip');
+    expect(Buffer.from(await zip.arrayBuffer()).subarray(0, 2).toString('latin1')).toBe('PK');
 
     const forged = await anonymous.request('POST', '/api/account-reactivations', { token: `${token.slice(0, -4)}AAAA` });
     expect(forged.status).toBe(403);

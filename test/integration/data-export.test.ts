@@ -179,7 +179,7 @@ describe('data export', () => {
     sockets.push(socket);
     const pushed: ExportSummary[] = [];
     socket.on('export:progress', (s) => pushed.push(s));
-    await new Promise((resolve, reject) => socket.once('connect', resolve).once('connect_error', reject));
+    await new Promise<void>((resolve, reject) => socket.once('connect', () => resolve()).once('connect_error', reject));
 
     ready = await requestExport(a.accountId);
     expect(ready.downloadUrl).toMatch(/^\/api\/exports\/exp_[0-9a-f]{32}\/download\?token=/);

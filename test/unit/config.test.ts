@@ -61,6 +61,7 @@ describe('loadConfig', () => {
       usageRetentionDays: 90,
       policyNotice: { batchSize: 50, pause: '1m' },
       exports: { ttlMs: 7 * 86_400_000 },
+      cancellation: { graceDays: 30, financialRetentionDays: 3653 },
     });
   });
 

@@ -3,6 +3,7 @@
 // is mirrored into reactive state by live.svelte.ts for the "live" indicator.
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents, WorkflowExecutionSummary } from './api/types';
+import type { ExportSummary } from './api/exports';
 
 export type LiveStatus = 'offline' | 'connecting' | 'live' | 'reconnecting';
 
@@ -27,6 +28,7 @@ let checkSession: ConnectOptions['checkSession'] = async () => true;
 const statusListeners = new Set<(status: LiveStatus) => void>();
 const changeListeners = new Set<(execution: WorkflowExecutionSummary) => void>();
 const resyncListeners = new Set<() => void>();
+const exportListeners = new Set<(update: ExportSummary) => void>();
 
 function setStatus(next: LiveStatus): void {
   if (status === next) return;
@@ -112,6 +114,12 @@ export function connectLive(options: ConnectOptions): void {
     for (const listener of changeListeners) listener(payload);
   });
 
+  s.on('export:progress', (payload: unknown) => {
+    const p = payload as Partial<ExportSummary> | null;
+    if (!p || typeof p.exportId !== 'string' || typeof p.status !== 'string' || !p.progress) return;
+    for (const listener of exportListeners) listener(p as ExportSummary);
+  });
+
   socket = s;
   connectedOnce = false;
   setStatus('connecting');
@@ -146,6 +154,12 @@ export function onLiveStatus(listener: (status: LiveStatus) => void): () => void
 export function onWorkflowChanged(listener: (execution: WorkflowExecutionSummary) => void): () => void {
   changeListeners.add(listener);
   return () => changeListeners.delete(listener);
+}
+
+/** Subscribes to 'export:progress' (data exports being built). Returns unsubscribe. */
+export function onExportProgress(listener: (update: ExportSummary) => void): () => void {
+  exportListeners.add(listener);
+  return () => exportListeners.delete(listener);
 }
 
 /** Called after a reconnect, when pushed events may have been missed. Returns unsubscribe. */
