@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { workflowIds } from '../../contracts/workflow-ids.ts';
-import { accountSchema, createAccountBodySchema, createAccountResponseSchema } from '../../schemas/accounts.ts';
+import { accountListResponseSchema, accountSchema, createAccountBodySchema, createAccountResponseSchema, listAccountsQuerySchema } from '../../schemas/accounts.ts';
 import { idParamsSchema, problemSchema } from '../../schemas/common.ts';
 import { newId } from '../../models/ids.ts';
 import { onboardingStateQuery, ownerSignedInSignal, type accountOnboarding } from '../../workflows/account-onboarding.ts';
@@ -10,6 +10,7 @@ import { notFound, unavailable } from '../problem.ts';
 import { defineRoute } from './registry.ts';
 
 const OPS = ['ops', 'admin'] as const;
+const STAFF = ['ops', 'engineer', 'admin'] as const;
 
 export const accountRoutes = ({ models, temporal, logger, config }: ApiDeps) => [
   defineRoute({
@@ -47,6 +48,46 @@ export const accountRoutes = ({ models, temporal, logger, config }: ApiDeps) => 
   }),
   defineRoute({
     method: 'get',
+    path: '/api/accounts',
+    summary: 'Accounts, newest first, a page at a time (optionally of one status); no personal data',
+    tag: 'accounts',
+    access: { roles: STAFF, scope: 'accounts:read' },
+    query: listAccountsQuerySchema,
+    responses: {
+      200: { description: 'a page of accounts', schema: accountListResponseSchema },
+      400: { description: 'invalid query', schema: problemSchema },
+    },
+    async handler({ query }) {
+      const limit = query.limit ?? 50;
+      const filter: Record<string, unknown> = query.status ? { status: query.status } : {};
+      if (query.cursor) {
+        const dot = query.cursor.indexOf('.');
+        const at = new Date(Number(query.cursor.slice(0, dot)));
+        const id = query.cursor.slice(dot + 1);
+        filter.$or = [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: id } }];
+      }
+      // The owner's name and address stay out: the list needs neither.
+      const found = await models.Account.find(filter, { name: 1, status: 1, onboarding: 1, cancellation: 1, createdAt: 1 })
+        .sort({ createdAt: -1, _id: -1 })
+        .limit(limit + 1)
+        .lean();
+      const page = found.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        accounts: page.map((a) => ({
+          id: a._id,
+          name: a.name,
+          status: a.status,
+          onboarding: a.onboarding?.status,
+          createdAt: a.createdAt.toISOString(),
+          ...(a.status === 'cancellation-pending' && a.cancellation?.purgeAt ? { purgeAt: a.cancellation.purgeAt.toISOString() } : {}),
+        })),
+        nextCursor: found.length > limit && last ? `${last.createdAt.getTime()}.${last._id}` : null,
+      };
+    },
+  }),
+  defineRoute({
+    method: 'get',
     path: '/api/accounts/:id',
     summary: 'An account with its onboarding state',
     tag: 'accounts',
@@ -66,6 +107,12 @@ export const accountRoutes = ({ models, temporal, logger, config }: ApiDeps) => 
         status: account.status,
         onboarding: { status: account.onboarding?.status, state },
         createdAt: account.createdAt.toISOString(),
+        cancellation: {
+          graceDays: config.cancellation.graceDays,
+          ...(account.cancellation?.requestedAt ? { requestedAt: account.cancellation.requestedAt.toISOString() } : {}),
+          ...(account.cancellation?.purgeAt ? { purgeAt: account.cancellation.purgeAt.toISOString() } : {}),
+          ...(account.cancellation?.certificateId ? { certificateId: account.cancellation.certificateId } : {}),
+        },
       };
     },
   }),

@@ -1,12 +1,16 @@
 // A tiny hash router: #/ (dashboard), #/workflows, #/outbox, #/profile.
 // Hash routing keeps deep links working without any server configuration.
 
-export type RouteName = 'dashboard' | 'workflows' | 'outbox' | 'profile' | 'not-found';
+import type { Role } from './api/types';
+
+export type RouteName = 'dashboard' | 'workflows' | 'outbox' | 'profile' | 'exports' | 'accounts' | 'account' | 'certificates' | 'certificate' | 'audit' | 'reactivate' | 'not-found';
 
 export interface NavItem {
   route: Exclude<RouteName, 'not-found'>;
   path: string;
   label: string;
+  /** Shown only to users with one of these roles (all signed-in users when absent). */
+  roles?: readonly Role[];
 }
 
 /** The left navigation, in order. Labels are relied on by the browser tests. */
@@ -14,6 +18,10 @@ export const NAV: readonly NavItem[] = [
   { route: 'dashboard', path: '/', label: 'Dashboard' },
   { route: 'workflows', path: '/workflows', label: 'Workflows' },
   { route: 'outbox', path: '/outbox', label: 'Mail outbox' },
+  { route: 'exports', path: '/exports', label: 'Data exports' },
+  { route: 'accounts', path: '/accounts', label: 'Accounts' },
+  { route: 'certificates', path: '/certificates', label: 'Certificates' },
+  { route: 'audit', path: '/audit', label: 'Audit log', roles: ['engineer', 'admin'] },
   { route: 'profile', path: '/profile', label: 'Your profile' },
 ];
 
@@ -24,7 +32,34 @@ const ROUTES: Record<string, Exclude<RouteName, 'not-found'>> = {
   '/outbox': 'outbox',
   '/mail': 'outbox',
   '/profile': 'profile',
+  '/accounts': 'accounts',
+  '/certificates': 'certificates',
+  '/audit': 'audit',
+  '/exports': 'exports',
 };
+
+/** Routes with one parameter (an ID or a token), and the navigation entry each belongs to. */
+const PATTERNS: readonly { pattern: RegExp; route: RouteName; section: RouteName }[] = [
+  { pattern: /^\/accounts\/([^/]+)$/, route: 'account', section: 'accounts' },
+  { pattern: /^\/certificates\/([^/]+)$/, route: 'certificate', section: 'certificates' },
+  { pattern: /^\/reactivate\/([^/]+)$/, route: 'reactivate', section: 'reactivate' },
+];
+
+/** Pages anyone may open without signing in (the owner's reactivation link from the cancellation mail). */
+export const PUBLIC_ROUTES: ReadonlySet<RouteName> = new Set<RouteName>(['reactivate']);
+
+function matchPattern(path: string): { route: RouteName; section: RouteName; param: string } | null {
+  for (const p of PATTERNS) {
+    const m = p.pattern.exec(path);
+    if (!m) continue;
+    try {
+      return { route: p.route, section: p.section, param: decodeURIComponent(m[1]!) };
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
 
 function readLocation(): { path: string; query: URLSearchParams } {
   const hash = window.location.hash.replace(/^#!?/, '');
@@ -37,7 +72,11 @@ function readLocation(): { path: string; query: URLSearchParams } {
 class Router {
   path = $state(readLocation().path);
   query = $state.raw(readLocation().query);
-  route: RouteName = $derived(ROUTES[this.path] ?? 'not-found');
+  route: RouteName = $derived(ROUTES[this.path] ?? matchPattern(this.path)?.route ?? 'not-found');
+  /** The parameter of a parameterised route (#/accounts/<id> → the ID), else null. */
+  param: string | null = $derived(matchPattern(this.path)?.param ?? null);
+  /** The navigation entry the current page belongs to (an account's page → accounts). */
+  section: RouteName = $derived(matchPattern(this.path)?.section ?? this.route);
 
   constructor() {
     window.addEventListener('hashchange', () => {

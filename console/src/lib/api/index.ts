@@ -3,6 +3,8 @@ export * as auth from './auth';
 export * as workflows from './workflows';
 export * as mail from './mail';
 export * as profile from './profile';
+export * as accounts from './accounts';
+export * as privacy from './privacy';
 export { ApiError, isAbort, isApiError } from './http';
 export { userMessage, fieldErrors } from './errors';
 export type * from './types';

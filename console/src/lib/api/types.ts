@@ -79,3 +79,112 @@ export interface ChangePasswordRequest {
   currentPassword: string;
   newPassword: string;
 }
+
+// ── Accounts, cancellation, legal holds, consents, deletion certificates, audit (issues 3 and 4) ──
+
+export type AccountStatus = 'active' | 'cancellation-pending' | 'purged';
+export const ACCOUNT_STATUSES: readonly AccountStatus[] = ['active', 'cancellation-pending', 'purged'];
+
+/** One row of GET /api/accounts (no personal data). */
+export interface AccountSummary {
+  id: string;
+  name: string;
+  status: AccountStatus;
+  onboarding?: string;
+  createdAt: string;
+  /** Only while a cancellation is pending. */
+  purgeAt?: string;
+}
+
+/** 200 body of GET /api/accounts. */
+export interface AccountPage {
+  accounts: AccountSummary[];
+  nextCursor: string | null;
+}
+
+/** 200 body of GET /api/accounts/:id. */
+export interface AccountDetail {
+  id: string;
+  name: string;
+  status: AccountStatus;
+  onboarding: { status?: string; state?: string | null };
+  createdAt: string;
+  cancellation?: { graceDays?: number; requestedAt?: string; purgeAt?: string; certificateId?: string };
+}
+
+export type CancellationPhase = 'grace' | 'held' | 'purging' | 'purged' | 'reactivated';
+
+/** 200 body of GET /api/accounts/:id/cancellation. */
+export interface CancellationState {
+  accountId: string;
+  workflowId: string;
+  phase: CancellationPhase;
+  requestedAt?: string;
+  purgeAt: string;
+  daysRemaining: number;
+  export: { status?: 'preparing' | 'ready' | 'failed'; exportId?: string; records?: number };
+  /** IDs of the active legal holds the workflow knows of. */
+  legalHolds: string[];
+  /** Reminders sent, in days before the purge. */
+  remindersSent?: number[];
+  certificateId?: string;
+}
+
+export interface LegalHold {
+  id: string;
+  subject: { type: string; id: string } | null;
+  reference: string;
+  placedAt: string;
+}
+
+export type ConsentSubjectType = 'user' | 'lead' | 'technician' | 'visitor';
+export const CONSENT_SUBJECT_TYPES: readonly ConsentSubjectType[] = ['user', 'lead', 'technician', 'visitor'];
+
+export interface ConsentRecord {
+  category: string;
+  granted: boolean;
+  policyVersion: string;
+  source: string;
+  at: string;
+}
+
+/** 200 body of GET /api/consents/:accountId/:subjectType/:subjectId. */
+export interface ConsentState {
+  /** Every category, from its newest record (granted false, nulls: never asked). */
+  current: { category: string; granted: boolean; policyVersion: string | null; source: string | null; at: string | null }[];
+  history: ConsentRecord[];
+}
+
+export interface DeletionCertificate {
+  id: string;
+  scope: 'account' | 'person';
+  accountId: string;
+  subject?: { type?: string; id?: string };
+  workflowId: string;
+  requestedAt: string;
+  purgeStartedAt: string;
+  completedAt: string;
+  deleted: { store: string; count: number }[];
+  retained: { store: string; count: number; reason: string; until?: string | null }[];
+  exports?: { files?: number; bytes?: number };
+  workflowHistoriesDeleted?: number;
+  keyDestruction?: { keyIds?: string[]; destroyedAt?: string };
+  audit?: { seq?: number; certificateSha256?: string };
+  mailedAt?: string;
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  actor: { kind: 'user' | 'token' | 'system' | 'anonymous'; id?: string };
+  action: string;
+  target?: { type?: string; id?: string };
+  details?: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+/** 200 body of GET /api/audit/verify. */
+export type AuditVerification =
+  | { ok: true; entries: number; lastHash: string }
+  | { ok: false; entries: number; firstBad: { seq: number; problem: 'edited' | 'missing-before' | 'chain-broken' }; detail: string };
