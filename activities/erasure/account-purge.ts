@@ -14,8 +14,18 @@ import { temporalHistoryStore, type WorkflowHistoryStore } from '../../lib/workf
 import type { FinancialRetention, StoreCount } from '../../contracts/deletion-certificate.ts';
 
 
-/** Documents deleted per round trip: big enough for throughput, small enough to heartbeat often. */
-const BATCH = 2_000;
+/** How often a long delete tells Temporal the worker is alive (well inside the workflow's heartbeat timeout). */
+const HEARTBEAT_EVERY_MS = 3_000;
+
+/** Heartbeats `details` until `work` settles. */
+async function whileHeartbeating<T>(details: unknown, work: Promise<T>): Promise<T> {
+  const ticker = setInterval(() => heartbeat(details), HEARTBEAT_EVERY_MS);
+  try {
+    return await work;
+  } finally {
+    clearInterval(ticker);
+  }
+}
 
 
 export interface PurgeDeps {
@@ -64,21 +74,16 @@ export function createAccountPurgeActivities({ models, keyring, histories: given
     },
 
     /**
-     * Deletes every personal and operational record of the account, in batches, heartbeating the store it is
-     * on; a retry resumes at that store. Returns only when every such store holds nothing of the account.
+     * Deletes every personal and operational record of the account, store by store, heartbeating while each
+     * delete runs (one filtered deleteMany per store is several times faster than batches of IDs on FerretDB);
+     * a retry resumes at the store it stood at — a delete repeated finds less or nothing.
      */
     async purgeAccountStores(accountId: string): Promise<void> {
       await failIfHeld(accountId);
       const resumeAt = (Context.current().info.heartbeatDetails as { store?: number } | undefined)?.store ?? 0;
       for (let i = resumeAt; i < deletedStores.length; i++) {
         const store = deletedStores[i]!;
-        const model = modelOf(store);
-        for (;;) {
-          const ids = (await model.find(filterOf(store, accountId), { _id: 1 }).limit(BATCH).lean<{ _id: unknown }[]>()).map((d) => d._id);
-          if (!ids.length) break;
-          await model.deleteMany({ _id: { $in: ids } });
-          heartbeat({ store: i });
-        }
+        await whileHeartbeating({ store: i }, modelOf(store).deleteMany(filterOf(store, accountId)));
         heartbeat({ store: i + 1 });
       }
       // A write that raced the purge (a usage roll-up that read events just before they went) is caught here;
