@@ -261,4 +261,21 @@ describe('accounts and cancellation (browser)', () => {
     expect(exported.text.trim().split('\n').length).toBeGreaterThan(1);
     expect(tab.pageErrors).toEqual([]);
   });
+
+  it('erases one lead on request and links its deletion certificate', async () => {
+    const { page } = tab;
+    const leadId = `led_${Math.random().toString(16).slice(2, 14)}`;
+    await engine!.deps.models.Lead.create({ _id: leadId, accountId, name: 'Ernie Erasable', email: uniqueEmail('erase-lead') });
+    await page.goto(`/#/accounts/${accountId}`);
+    const card = page.getByTestId('person-erasure');
+    await card.getByTestId('erasure-id').fill(leadId);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await card.getByTestId('erasure-start').click();
+    await card.getByTestId('erasure-certificate').waitFor(STATE_WAIT);
+    expect(await engine!.deps.models.Lead.countDocuments({ _id: leadId })).toBe(0);
+    await saveScreenshot(page, '30-person-erased');
+    await card.getByTestId('erasure-certificate').click();
+    await page.getByText(leadId).first().waitFor();
+    expect(tab.pageErrors).toEqual([]);
+  });
 });

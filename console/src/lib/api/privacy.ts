@@ -61,3 +61,22 @@ export async function verifyAudit(signal?: AbortSignal): Promise<AuditVerificati
 
 /** The whole log as JSON Lines (admins); a plain link, so the browser downloads it with the session cookie. */
 export const AUDIT_EXPORT_URL = '/api/audit/export';
+
+export type PersonType = 'lead' | 'technician';
+export interface PersonErasureState {
+  phase: 'held' | 'erasing' | 'erased';
+  legalHolds: string[];
+  certificateId?: string;
+}
+
+/** Ops and admins: starts (or joins) the erasure of one person on their request. */
+export async function requestPersonErasure(accountId: string, personType: PersonType, personId: string): Promise<{ workflowId: string }> {
+  return request(`/api/accounts/${encodeURIComponent(accountId)}/erasures`, { method: 'POST', body: { personType, personId } });
+}
+
+export async function getPersonErasure(accountId: string, personType: PersonType, personId: string, signal?: AbortSignal): Promise<PersonErasureState> {
+  const url = `/api/accounts/${[accountId, 'erasures', personType, personId].map(encodeURIComponent).join('/')}`;
+  const body = await request<PersonErasureState>(url, { signal });
+  if (!body || typeof body.phase !== 'string') throw invalid(url);
+  return body;
+}
