@@ -78,7 +78,7 @@ export async function accountCancellation(input: AccountCancellationInput): Prom
   let phase: CancellationPhase = 'grace';
   let reactivatedBy: string | undefined;
   let woken = false;
-  let extensions = 0;
+  let dateChanges = 0;
   const remindersSent: number[] = [];
   const exportState: CancellationState['export'] = { status: 'preparing', exportId: `exp_${uuid4().replaceAll('-', '')}` };
   let legalHolds: string[] = [];
@@ -115,9 +115,9 @@ export async function accountCancellation(input: AccountCancellationInput): Prom
     extendGraceUpdate,
     async ({ by, days }) => {
       purgeAt += days * DAY;
-      extensions++;
+      dateChanges++;
       woken = true;
-      await acts.recordGraceExtension(accountId, { by, days, purgeAt: new Date(purgeAt).toISOString(), sequence: extensions });
+      await acts.recordPurgeDateChange(accountId, { by, change: 'grace-extended', days, purgeAt: new Date(purgeAt).toISOString(), sequence: dateChanges });
       return { purgeAt: new Date(purgeAt).toISOString() };
     },
     {
@@ -131,7 +131,7 @@ export async function accountCancellation(input: AccountCancellationInput): Prom
     purgeNowUpdate,
     async ({ by }) => {
       purgeAt = Math.min(purgeAt, Date.now());
-      await acts.recordGraceExtension(accountId, { by, days: 0, purgeAt: new Date(purgeAt).toISOString(), sequence: ++extensions });
+      await acts.recordPurgeDateChange(accountId, { by, change: 'purge-now', days: 0, purgeAt: new Date(purgeAt).toISOString(), sequence: ++dateChanges });
       woken = true;
       return { purgeAt: new Date(purgeAt).toISOString() };
     },

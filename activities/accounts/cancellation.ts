@@ -103,10 +103,11 @@ export function createCancellationActivities({ models, mailer, crmUrl, publicUrl
       await auditOnce({ key: `${workflowId}:reactivated`, actor: { kind: 'user', id: by }, action: 'account.reactivated', target: { type: 'account', id: accountId }, details: {} });
     },
 
-    async recordGraceExtension(accountId: string, p: { by: string; days: number; purgeAt: string; sequence: number }): Promise<void> {
+    /** A changed purge date: more time given (admin), or deletion now (the owner asked); audited either way. */
+    async recordPurgeDateChange(accountId: string, p: { by: string; change: 'grace-extended' | 'purge-now'; days: number; purgeAt: string; sequence: number }): Promise<void> {
       const workflowId = workflowIdOf();
       await models.Account.updateOne({ _id: accountId, status: 'cancellation-pending' }, { $set: { 'cancellation.purgeAt': new Date(p.purgeAt) } });
-      await auditOnce({ key: `${workflowId}:extended-${p.sequence}`, actor: { kind: 'user', id: p.by }, action: 'account.cancellation.grace-extended', target: { type: 'account', id: accountId }, details: { days: p.days, purgeAt: p.purgeAt } });
+      await auditOnce({ key: `${workflowId}:date-change-${p.sequence}`, actor: { kind: 'user', id: p.by }, action: `account.cancellation.${p.change}`, target: { type: 'account', id: accountId }, details: { days: p.days, purgeAt: p.purgeAt } });
     },
 
     /** IDs of the active legal holds on the account (any hold stops the whole account's purge). */
