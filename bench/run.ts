@@ -38,7 +38,14 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<Benc
     description: 'usage ingestion: events/s through POST /api/usage-events (batches of 500) vs an empty Express handler (≈40 s)',
     load: () => import('./usage.ts'),
   },
-  // solver: { description: '…', load: () => import('./solver.ts') },
+  vrptw: {
+    description: 'route planner: 56 Solomon instances, gap to best known, 2 s each (BENCH_VRPTW_SECONDS, BENCH_VRPTW_INSTANCES); 1,000 jobs / 50 technicians in 60 s (≈3 min)',
+    load: () => import('./vrptw.ts'),
+  },
+  leads: {
+    description: 'lead CSV import: rows/s through POST …/leads/import vs parsing the same CSV without storing (≈3 min; BENCH_LEADS_ROWS, default 100,000)',
+    load: () => import('./leads.ts'),
+  },
   export: {
     description: 'data export: records/s and peak RSS exporting one account vs a bare driver cursor to a file (≈3 min; BENCH_EXPORT_RECORDS, default 100,000)',
     load: () => import('./export.ts'),
