@@ -3,13 +3,16 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { RequestHandler } from 'express';
 import { badRequest } from './problem.ts';
+import { addLoroFormats } from '../schemas/formats.ts';
 import type { RouteSpec } from './routes/registry.ts';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
 addFormats.default(ajv);
+addLoroFormats(ajv);
 // Query strings and path parameters are text: coerce them to the declared types.
 const ajvCoercing = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false });
 addFormats.default(ajvCoercing);
+addLoroFormats(ajvCoercing);
 
 export function describe(part: string, err: ErrorObject) {
   let path = `/${part}${err.instancePath}`;

@@ -24,12 +24,18 @@ const leadSchema = new Schema(
     ownerUserId: { type: String },
     source: { type: String },
     score: { type: Number, default: 0 },
+    /** The CSV import that created the lead (audit entry `leads.imported`), if one did. */
+    importId: { type: String },
   },
   { timestamps: true, versionKey: false },
 );
 leadSchema.index({ accountId: 1, status: 1, updatedAt: -1 });
 leadSchema.index({ accountId: 1, emailBlindIndex: 1 });
 leadSchema.index({ accountId: 1, phoneBlindIndex: 1 });
+// One lead per address and account (api/routes/leads.ts refuses a second, naming the first). Blind indexes are
+// keyed per account, so a unique index on the index alone is unique per account; sparse, so leads without an
+// address do not collide (MongoDB; FerretDB never counts a missing field, and does not support partial indexes).
+leadSchema.index({ emailBlindIndex: 1 }, { unique: true, sparse: true });
 leadSchema.plugin(personalData, {
   personalFields: ['name', 'email', 'phone', 'address', 'notes'],
   blindIndexes: { email: 'email', phone: 'phone' },

@@ -44,7 +44,7 @@ export const setRolesBodySchema = {
   properties: { roles: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ROLES } } },
 } as const;
 
-export const API_SCOPES = ['accounts:read', 'accounts:write', 'workflows:read', 'consents:read', 'consents:write', 'usage:write', 'positions:write'] as const;
+export const API_SCOPES = ['accounts:read', 'accounts:write', 'workflows:read', 'consents:read', 'consents:write', 'usage:write', 'positions:write', 'leads:read', 'leads:write', 'engagement:write', 'field:read', 'field:write'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
 export const createTokenBodySchema = {

@@ -3,7 +3,7 @@
 
 import type { Role } from './api/types';
 
-export type RouteName = 'dashboard' | 'workflows' | 'outbox' | 'profile' | 'exports' | 'accounts' | 'account' | 'certificates' | 'certificate' | 'audit' | 'reactivate' | 'not-found';
+export type RouteName = 'dashboard' | 'workflows' | 'outbox' | 'profile' | 'exports' | 'accounts' | 'account' | 'certificates' | 'certificate' | 'audit' | 'reactivate' | 'leads' | 'not-found';
 
 export interface NavItem {
   route: Exclude<RouteName, 'not-found'>;
@@ -20,6 +20,7 @@ export const NAV: readonly NavItem[] = [
   { route: 'outbox', path: '/outbox', label: 'Mail outbox' },
   { route: 'exports', path: '/exports', label: 'Data exports' },
   { route: 'accounts', path: '/accounts', label: 'Accounts' },
+  { route: 'leads', path: '/leads', label: 'Leads' },
   { route: 'certificates', path: '/certificates', label: 'Certificates' },
   { route: 'audit', path: '/audit', label: 'Audit log', roles: ['engineer', 'admin'] },
   { route: 'profile', path: '/profile', label: 'Your profile' },
@@ -36,6 +37,7 @@ const ROUTES: Record<string, Exclude<RouteName, 'not-found'>> = {
   '/certificates': 'certificates',
   '/audit': 'audit',
   '/exports': 'exports',
+  '/leads': 'leads',
 };
 
 /** Routes with one parameter (an ID or a token), and the navigation entry each belongs to. */

@@ -71,6 +71,8 @@ export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   query?: Query;
   body?: unknown;
+  /** A body sent as it is (a file), with its content type, instead of JSON. */
+  rawBody?: { contentType: string; data: Blob | string };
   signal?: AbortSignal;
   /** Milliseconds before the request is abandoned (default 20 s). */
   timeoutMs?: number;
@@ -141,7 +143,7 @@ async function readProblem(res: Response): Promise<Partial<ProblemDetails>> {
  * 204 / empty bodies); rejects with an ApiError for every failure.
  */
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const method = options.method ?? (options.body === undefined ? 'GET' : 'POST');
+  const method = options.method ?? (options.body === undefined && options.rawBody === undefined ? 'GET' : 'POST');
   const url = buildUrl(path, options.query);
 
   const controller = new AbortController();
@@ -156,13 +158,14 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
 
   const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (options.rawBody) headers['Content-Type'] = options.rawBody.contentType;
 
   let res: Response;
   try {
     res = await fetch(url, {
       method,
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: options.rawBody ? options.rawBody.data : options.body === undefined ? undefined : JSON.stringify(options.body),
       credentials: 'include',
       cache: 'no-store',
       signal: controller.signal,

@@ -5,6 +5,7 @@ export * as mail from './mail';
 export * as profile from './profile';
 export * as accounts from './accounts';
 export * as privacy from './privacy';
+export * as leads from './leads';
 export { ApiError, isAbort, isApiError } from './http';
 export { userMessage, fieldErrors } from './errors';
 export type * from './types';
