@@ -3,7 +3,7 @@
 
 import type { Role } from './api/types';
 
-export type RouteName = 'dashboard' | 'workflows' | 'outbox' | 'profile' | 'exports' | 'accounts' | 'account' | 'certificates' | 'certificate' | 'audit' | 'reactivate' | 'leads' | 'not-found';
+export type RouteName = 'dashboard' | 'workflows' | 'outbox' | 'profile' | 'exports' | 'accounts' | 'account' | 'certificates' | 'certificate' | 'audit' | 'reactivate' | 'leads' | 'workflow' | 'not-found';
 
 export interface NavItem {
   route: Exclude<RouteName, 'not-found'>;
@@ -43,6 +43,7 @@ const ROUTES: Record<string, Exclude<RouteName, 'not-found'>> = {
 /** Routes with one parameter (an ID or a token), and the navigation entry each belongs to. */
 const PATTERNS: readonly { pattern: RegExp; route: RouteName; section: RouteName }[] = [
   { pattern: /^\/accounts\/([^/]+)$/, route: 'account', section: 'accounts' },
+  { pattern: /^\/workflows\/([^/]+)$/, route: 'workflow', section: 'workflows' },
   { pattern: /^\/certificates\/([^/]+)$/, route: 'certificate', section: 'certificates' },
   { pattern: /^\/reactivate\/([^/]+)$/, route: 'reactivate', section: 'reactivate' },
 ];

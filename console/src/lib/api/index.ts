@@ -6,6 +6,7 @@ export * as profile from './profile';
 export * as accounts from './accounts';
 export * as privacy from './privacy';
 export * as leads from './leads';
+export * as workflowDetail from './workflow-detail';
 export { ApiError, isAbort, isApiError } from './http';
 export { userMessage, fieldErrors } from './errors';
 export type * from './types';
