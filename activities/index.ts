@@ -15,6 +15,9 @@ import { createAuditActivities } from './audit/milestones.ts';
 import { createPolicyNoticeActivities } from './privacy/policy-notices.ts';
 import { createSecurityAlertActivities } from './security/alerts.ts';
 import { createExportActivities } from './exports/data-export.ts';
+import { createPlanningActivities } from './field/planning.ts';
+import { createEstimateProvider, createRoutingProvider, type RoutingProvider } from '../routing/providers/index.ts';
+import { createNurturingActivities } from './nurturing/lead-nurturing.ts';
 
 export interface ActivityDeps {
   models: Models;
@@ -22,6 +25,8 @@ export interface ActivityDeps {
   crmUrl: string;
   /** How long raw usage events are kept (USAGE_RETENTION_DAYS). */
   usageRetentionDays: number;
+  /** How long raw GPS positions are kept (LOCATION_RETENTION_DAYS). */
+  locationRetentionDays: number;
   /** The process's keyring (crypto-shredding, signed links). */
   keyring: Keyring;
   /** Public base URL of the API, for links in mail. */
@@ -30,11 +35,15 @@ export interface ActivityDeps {
   histories?: WorkflowHistoryStore;
   /** How long a finished data export stays downloadable (EXPORT_TTL); default 7 days. */
   exportTtlMs?: number;
+  /** Road durations and distances for route planning (OSRM_URL → OSRM, else the great-circle estimate). */
+  routing?: RoutingProvider;
+  /** Nurturing mails per account and minute (NURTURING_SENDS_PER_MINUTE); default 600. */
+  nurturingSendsPerMinute?: number;
 }
 
 /** The dependencies every process builds the same way from its config and the connections it opened. */
 export function activityDeps(config: Config, opened: { models: Models; mailer: Mailer; keyring: Keyring; histories?: WorkflowHistoryStore }): ActivityDeps {
-  return { ...opened, crmUrl: config.crmUrl, usageRetentionDays: config.usageRetentionDays, publicUrl: config.http.publicUrl, exportTtlMs: config.exports.ttlMs };
+  return { ...opened, crmUrl: config.crmUrl, usageRetentionDays: config.usageRetentionDays, locationRetentionDays: config.locationRetentionDays, publicUrl: config.http.publicUrl, exportTtlMs: config.exports.ttlMs, routing: createRoutingProvider(config.routing), nurturingSendsPerMinute: config.nurturing.sendsPerMinute };
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -50,6 +59,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createPolicyNoticeActivities(deps),
     ...createSecurityAlertActivities(deps),
     ...createExportActivities(deps),
+    ...createPlanningActivities({ ...deps, routing: deps.routing ?? createEstimateProvider({ speedKmh: 40, detourFactor: 1.3 }) }),
+    ...createNurturingActivities({ ...deps, links, sendsPerMinute: deps.nurturingSendsPerMinute ?? 600 }),
   };
 }
 

@@ -21,11 +21,16 @@ import { devMailRoutes } from './routes/dev-mail.ts';
 import { privacyRoutes } from './routes/privacy.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { fieldRoutes } from './routes/field.ts';
+import { technicianRoutes } from './routes/technicians.ts';
 import { cancellationRoutes } from './routes/cancellation.ts';
 import { erasureRoutes } from './routes/erasure.ts';
 import { policyRoutes } from './routes/policy.ts';
 import { profileRoutes } from './routes/profile.ts';
 import { exportRoutes } from './routes/exports.ts';
+import { sequenceRoutes } from './routes/sequences.ts';
+import { engagementRoutes } from './routes/engagement.ts';
+import { leadRoutes } from './routes/leads.ts';
+import { workflowDetailRoutes } from './routes/workflow-detail.ts';
 import { CODEC_PATH, codecMiddleware, codecRoutes } from './routes/codec.ts';
 import { buildOpenApi } from './openapi.ts';
 import { notFound, problemHandler, HttpProblem } from './problem.ts';
@@ -111,11 +116,16 @@ export function createApp(deps: ApiDeps, opts: AppOptions & { session: RequestHa
     ...privacyRoutes(deps),
     ...usageRoutes(deps),
     ...fieldRoutes(deps),
+    ...technicianRoutes(deps),
     ...cancellationRoutes(deps),
     ...erasureRoutes(deps),
     ...policyRoutes(deps),
     ...profileRoutes(deps),
     ...exportRoutes(deps),
+    ...sequenceRoutes(deps),
+    ...engagementRoutes(deps),
+    ...leadRoutes(deps),
+    ...workflowDetailRoutes(deps),
     ...devMailRoutes(deps),
   ];
   routes.push(

@@ -5,6 +5,7 @@ import type { Logger } from '../lib/logger.ts';
 import type { Keyring } from '../lib/crypto/keyring.ts';
 import type { Models } from '../models/index.ts';
 import type { LoginThrottle } from './auth/throttle.ts';
+import type { PositionFeed } from '../lib/field/position-feed.ts';
 
 /** What the API is built from; the process entry and the tests pass real instances. */
 export interface ApiDeps {
@@ -19,4 +20,6 @@ export interface ApiDeps {
    * encrypts payloads through it; crypto-shredding goes through it.
    */
   keyring: Keyring;
+  /** Accepted GPS positions for the console's live map; createApiServer provides one when not given. */
+  positions?: PositionFeed;
 }

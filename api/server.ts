@@ -4,9 +4,12 @@ import { readFileSync } from 'node:fs';
 import type { ApiDeps } from './deps.ts';
 import { createApp, createSessionMiddleware, type AppOptions } from './app.ts';
 import { attachSocketServer } from './socket.ts';
+import { createPositionFeed } from '../lib/field/position-feed.ts';
 
 /** The HTTP(S) server with Express and socket.io on it. */
-export function createApiServer(deps: ApiDeps, opts: AppOptions) {
+export function createApiServer(given: ApiDeps, opts: AppOptions) {
+  // The routes that receive positions publish to the feed, the socket server forwards it: both need the same one.
+  const deps: ApiDeps = { ...given, positions: given.positions ?? createPositionFeed() };
   const session = createSessionMiddleware(deps, opts.sessionSecret);
   const { app, routes } = createApp(deps, { ...opts, session });
   const tls = deps.config.http.tls;

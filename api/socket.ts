@@ -40,7 +40,10 @@ export function attachSocketServer(server: HttpServer, session: RequestHandler, 
     onChange: (summary) => io.to('workflows').emit('workflow:changed', summary),
   });
   const exportFeed = createExportFeed({ models: deps.models, logger: deps.logger, onChange: (summary) => io.to('exports').emit('export:progress', summary) });
+  // Live positions are personal data: signed-in staff only, never API tokens.
+  const stopPositions = deps.positions?.subscribe((position) => io.to('positions').emit('position:update', position));
   io.on('connection', (socket) => {
+    if (socket.data.principal.kind === 'user') void socket.join('positions');
     void socket.join('workflows');
     feed.start();
     void socket.join('exports');
@@ -55,6 +58,7 @@ export function attachSocketServer(server: HttpServer, session: RequestHandler, 
     async close() {
       feed.stop();
       exportFeed.stop();
+      stopPositions?.();
       await io.close();
     },
   };

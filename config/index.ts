@@ -31,12 +31,18 @@ export interface Config {
   workerShutdownGrace: string;
   /** Days raw usage events are kept (the retention sweep deletes older ones). */
   usageRetentionDays: number;
+  /** Days raw GPS positions are kept (the retention sweep deletes older ones). */
+  locationRetentionDays: number;
   /** Pacing of the privacy-policy change notice: recipients per batch and the pause after each batch. */
   policyNotice: { batchSize: number; pause: string };
   /** Data exports: how long a finished one and its signed download links stay valid (e.g. 7d). */
   exports: { ttlMs: number };
+  /** Lead nurturing: the per-account send rate (a token bucket, activities/nurturing/throttle.ts). */
+  nurturing: { sendsPerMinute: number };
   /** Policy values of an account's cancellation, fixed into each cancellation when it is requested. */
   cancellation: { graceDays: number; financialRetentionDays: number };
+  /** Road durations and distances: OSRM when `osrm` is set, else the great-circle estimate (routing/providers/). */
+  routing: { osrm?: { url: string; profile: string; maxTableSize: number; timeoutMs: number }; estimate: { speedKmh: number; detourFactor: number } };
 }
 
 export class ConfigError extends Error {
@@ -59,6 +65,12 @@ function shown(variable: string, value: string | undefined) {
 
 /** `30m`, `12h`, `7d` (the schema's pattern) in milliseconds. */
 const durationMs = (text: string) => Number(/\d+/.exec(text)![0]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[text.trim().slice(-1) as 'm' | 'h' | 'd'];
+
+/** `500ms`, `30s`, `2m` (OSRM_TIMEOUT's pattern) in milliseconds. */
+const shortDurationMs = (text: string) => {
+  const m = /^(\d+)\s*(ms|s|m)$/.exec(text.trim())!;
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[m[2] as 'ms' | 's' | 'm'];
+};
 
 const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false, strict: false });
 const validate = ajv.compile(configSchema);
@@ -121,9 +133,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     loginMaxAttempts: e.LOGIN_MAX_ATTEMPTS ?? 5,
     workerShutdownGrace: e.WORKER_SHUTDOWN_GRACE ?? '30s',
     usageRetentionDays: e.USAGE_RETENTION_DAYS ?? 90,
+    locationRetentionDays: e.LOCATION_RETENTION_DAYS ?? 30,
     policyNotice: { batchSize: e.POLICY_NOTICE_BATCH_SIZE ?? 50, pause: e.POLICY_NOTICE_BATCH_PAUSE ?? '1m' },
     exports: { ttlMs: durationMs(e.EXPORT_TTL ?? '7d') },
+    nurturing: { sendsPerMinute: e.NURTURING_SENDS_PER_MINUTE ?? 600 },
     cancellation: { graceDays: e.CANCELLATION_GRACE_DAYS ?? 30, financialRetentionDays: e.FINANCIAL_RETENTION_DAYS ?? 3653 },
+    routing: {
+      osrm: e.OSRM_URL
+        ? { url: e.OSRM_URL.replace(/\/$/, ''), profile: e.OSRM_PROFILE ?? 'driving', maxTableSize: e.OSRM_MAX_TABLE_SIZE ?? 100, timeoutMs: shortDurationMs(e.OSRM_TIMEOUT ?? '30s') }
+        : undefined,
+      estimate: { speedKmh: e.ROUTING_AVERAGE_SPEED_KMH ?? 40, detourFactor: e.ROUTING_DETOUR_FACTOR ?? 1.3 },
+    },
   };
 }
 

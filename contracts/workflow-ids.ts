@@ -5,6 +5,8 @@ export const workflowIds = {
   accountCancellation: (accountId: string) => `account-cancellation-${accountId}`,
   /** The portable export a cancellation prepares (its child workflow). */
   cancellationExport: (accountId: string) => `account-cancellation-${accountId}-export`,
+  /** One per account, region and local day: the scheduler's morning start and the console's find the same one. */
+  dailyRoutePlanning: (accountId: string, region: string, date: string) => `route-planning-${accountId}-${region}-${date}`,
   /** One per person: asking twice to be forgotten finds the erasure already under way (or done). */
   personErasure: (accountId: string, personType: string, personId: string) => `person-erasure-${accountId}-${personType}-${personId}`,
   retentionSweep: (day: string) => `retention-sweep-${day}`,
@@ -16,6 +18,8 @@ export const workflowIds = {
   securityAlert: (eventId: string) => `security-alert-${eventId}`,
   /** One per export (`exp_…`) of an account: the account ID is embedded so the payload codec uses its key. */
   dataExport: (accountId: string, exportId: string) => `data-export-${accountId}-${exportId}`,
+  /** One per lead and sequence (an enrollment): enrolling again finds the running one; under the account's key. */
+  leadNurturing: (accountId: string, leadId: string, sequenceId: string) => `lead-nurturing-${accountId}-${leadId}-${sequenceId}`,
 } as const;
 
 /**

@@ -34,6 +34,12 @@ export const ACCOUNT_DATA: readonly AccountDataStore[] = [
   { model: 'UsageDaily', accountPath: 'accountId', treatment: 'personal' },
   { model: 'Invoice', accountPath: 'accountId', treatment: 'financial' },
   { model: 'Payment', accountPath: 'accountId', treatment: 'financial' },
+  { model: 'Sequence', accountPath: 'accountId', treatment: 'personal' },
+  { model: 'SequenceVersion', accountPath: 'accountId', treatment: 'personal' },
+  { model: 'Enrollment', accountPath: 'accountId', treatment: 'personal' },
+  { model: 'EngagementEvent', accountPath: 'accountId', treatment: 'personal' },
+  { model: 'NurturingMessage', accountPath: 'accountId', treatment: 'personal' },
+  { model: 'SalesTask', accountPath: 'accountId', treatment: 'personal' },
   { model: 'Notification', accountPath: 'accountId', treatment: 'operational' },
   { model: 'Consent', accountPath: 'accountId', treatment: 'personal' },
   { model: 'LegalHold', accountPath: 'accountId', treatment: 'evidence', reason: 'legal hold records: evidence of why deletion was suspended' },
@@ -55,6 +61,10 @@ export type PersonKind = (typeof PERSON_KINDS)[number];
 
 export const PERSON_DATA: Readonly<Record<PersonKind, readonly PersonDataStore[]>> = {
   lead: [
+    { model: 'EngagementEvent', filter: (accountId, id) => ({ accountId, leadId: id }) },
+    { model: 'NurturingMessage', filter: (accountId, id) => ({ accountId, leadId: id }) },
+    { model: 'SalesTask', filter: (accountId, id) => ({ accountId, leadId: id }) },
+    { model: 'Enrollment', filter: (accountId, id) => ({ accountId, leadId: id }) },
     { model: 'Lead', filter: (accountId, id) => ({ accountId, _id: id }) },
     { model: 'Consent', filter: (accountId, id) => ({ accountId, subjectType: 'lead', subjectId: id }) },
   ],

@@ -26,6 +26,8 @@ import { paymentModel } from './payment.ts';
 import { dataExportModel } from './data-export.ts';
 import { deletionCertificateModel } from './deletion-certificate.ts';
 import { certificateRecipientModel } from './certificate-recipient.ts';
+import { sequenceModel, sequenceVersionModel } from './sequence.ts';
+import { enrollmentModel, engagementEventModel, nurturingMessageModel, salesTaskModel, sendSlotModel } from './enrollment.ts';
 
 /**
  * Binds every model to one connection; processes and tests pass the connection they opened. Models with
@@ -59,6 +61,13 @@ export function createModels(conn: Connection, keyring: Keyring) {
     DataExport: dataExportModel(conn),
     DeletionCertificate: deletionCertificateModel(conn),
     CertificateRecipient: certificateRecipientModel(conn),
+    Sequence: sequenceModel(conn),
+    SequenceVersion: sequenceVersionModel(conn),
+    Enrollment: enrollmentModel(conn),
+    EngagementEvent: engagementEventModel(conn),
+    NurturingMessage: nurturingMessageModel(conn),
+    SalesTask: salesTaskModel(conn),
+    SendSlot: sendSlotModel(conn),
   };
   for (const model of Object.values(models)) if (hasPersonalData(model)) bindKeyring(model, keyring);
   return models;

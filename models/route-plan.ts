@@ -18,6 +18,9 @@ const stopSchema = new Schema(
 const routeSchema = new Schema(
   {
     technicianId: { type: String, required: true },
+    /** Leaves the start location / arrives at the end location (or leaves the last stop of an open route). */
+    departure: { type: Date },
+    arrival: { type: Date },
     stops: { type: [stopSchema], default: [] },
     distanceMeters: { type: Number, required: true },
     durationSeconds: { type: Number, required: true },
@@ -42,6 +45,18 @@ const routePlanSchema = new Schema(
     routes: { type: [routeSchema], default: [] },
     unassigned: { type: [{ jobId: String, reason: String, _id: false }], default: [] },
     geometry: { type: Schema.Types.Mixed },
+    /** The plan's figures (activities/field/planning.ts): no personal data. */
+    totals: {
+      distanceMeters: { type: Number },
+      durationSeconds: { type: Number },
+      travelSeconds: { type: Number },
+      serviceSeconds: { type: Number },
+      waitingSeconds: { type: Number },
+    },
+    /** Technicians planned (working that day). */
+    technicians: { type: Number },
+    /** Points the road network could not place (their jobs unassigned as unreachable). */
+    unplaceablePoints: { type: Number, default: 0 },
     workflowId: { type: String },
     approvedBy: { type: String },
     approvedAt: { type: Date },

@@ -7,3 +7,5 @@ export { usageRollUp } from './usage-roll-up.ts';
 export { policyChangeBroadcast } from './policy-change-broadcast.ts';
 export { securityAlert } from './security-alert.ts';
 export { dataExport } from './data-export.ts';
+export { leadNurturing } from './lead-nurturing.ts';
+export { dailyRoutePlanning } from './daily-route-planning.ts';

@@ -1,9 +1,10 @@
 import type { Models } from '../../models/index.ts';
 import { createUsageRollUp, retentionCutoffDay } from '../../lib/usage/roll-up.ts';
+import { expireExports } from '../../lib/exports/store.ts';
 
 export const API_TOKEN_KEEP_AFTER_EXPIRY_DAYS = 30;
 
-export function createRetentionActivities({ models, usageRetentionDays }: { models: Models; usageRetentionDays: number }) {
+export function createRetentionActivities({ models, usageRetentionDays, locationRetentionDays }: { models: Models; usageRetentionDays: number; locationRetentionDays: number }) {
   const rollUp = createUsageRollUp(models);
   return {
     /** Tokens expired or revoked more than 30 days ago are deleted; the audit log keeps their history. */
@@ -34,6 +35,22 @@ export function createRetentionActivities({ models, usageRetentionDays }: { mode
      */
     async deleteOldUsageEvents(): Promise<number> {
       return (await rollUp.deleteSealedBefore(retentionCutoffDay(usageRetentionDays))).deleted;
+    },
+
+    /** Finished exports past their expiry: archives deleted, records kept as expired (the download says so). */
+    async expireOldExports(): Promise<number> {
+      return expireExports(models);
+    },
+    /** Financial records of purged accounts whose legal retention has ended (they were pseudonymised at the purge). */
+    async deleteExpiredFinancialRecords(): Promise<number> {
+      const due = { pseudonymisedAt: { $exists: true }, retainUntil: { $lt: new Date() } };
+      const [invoices, payments] = await Promise.all([models.Invoice.deleteMany(due), models.Payment.deleteMany(due)]);
+      return invoices.deletedCount + payments.deletedCount;
+    },
+    /** Raw GPS points older than LOCATION_RETENTION_DAYS: location data is kept no longer than route work needs. */
+    async deleteOldLocationPoints(): Promise<number> {
+      const { deletedCount } = await models.LocationPoint.deleteMany({ at: { $lt: new Date(Date.now() - locationRetentionDays * 86_400_000) } });
+      return deletedCount;
     },
   };
 }

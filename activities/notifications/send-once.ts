@@ -11,6 +11,9 @@ export interface SendOnceInput {
   to: string;
   subject: string;
   text: string;
+  /** Optional HTML alternative and extra headers (List-Unsubscribe of nurturing mail, RFC 8058). */
+  html?: string;
+  headers?: Record<string, string>;
 }
 
 export interface SendOnceResult {
@@ -33,7 +36,7 @@ export async function sendOnce({ Notification }: Models, mailer: Mailer, input: 
     if (existing?.status === 'sent') return { messageId: existing.messageId, alreadySent: true };
     await Notification.updateOne({ _id: input.key }, { $inc: { attempts: 1 } });
   }
-  await mailer.send({ to: input.to, subject: input.subject, text: input.text, messageId });
+  await mailer.send({ to: input.to, subject: input.subject, text: input.text, messageId, ...(input.html ? { html: input.html } : {}), ...(input.headers ? { headers: input.headers } : {}) });
   await Notification.updateOne({ _id: input.key }, { $set: { status: 'sent', sentAt: new Date() } });
   return { messageId, alreadySent: false };
 }

@@ -13,7 +13,7 @@ const REFUSALS = {
   'location-consent-missing': 'The technician has not given (or has withdrawn) location consent; no position was recorded',
 } as const;
 
-export const fieldRoutes = ({ models }: ApiDeps) => {
+export const fieldRoutes = ({ models, positions }: ApiDeps) => {
   const intake = createPositionIntake(models, createConsents(models.Consent));
   return [
     defineRoute({
@@ -31,7 +31,15 @@ export const fieldRoutes = ({ models }: ApiDeps) => {
       },
       async handler({ params, body, res }) {
         try {
-          res.status(202).json(await intake.record(params.technicianId, body.positions));
+          const result = await intake.record(params.technicianId, body.positions);
+          // Only what the intake kept goes to the console's live map: a point outside the shift never does.
+          const refused = new Set(result.rejected.map((r) => r.index));
+          if (positions && result.accepted > 0) {
+            body.positions.forEach((p, index) => {
+              if (!refused.has(index)) positions.publish({ technicianId: params.technicianId, at: new Date(p.at).toISOString(), lat: p.lat, lng: p.lng });
+            });
+          }
+          res.status(202).json(result);
         } catch (err) {
           if (!(err instanceof PositionsRefusedError)) throw err;
           if (err.reason === 'unknown-technician') throw notFound(`No technician ${params.technicianId}`);

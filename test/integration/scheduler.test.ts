@@ -29,7 +29,7 @@ describe('triggers', () => {
     expect(first).toEqual({ workflowId: workflowIds.retentionSweep('2031-01-02'), started: true });
     expect(second).toEqual({ workflowId: first.workflowId, started: false });
     const handle = temporal.workflow.getHandle(first.workflowId);
-    await expect(handle.result()).resolves.toEqual({ expiredApiTokensDeleted: 0, oldUsageEventsDeleted: 0 });
+    await expect(handle.result()).resolves.toEqual({ expiredApiTokensDeleted: 0, oldUsageEventsDeleted: 0, exportsExpired: 0, financialRecordsDeleted: 0, locationPointsDeleted: 0 });
     // Even after the run closed, the same day's trigger does not start it again.
     expect(await sweep.start(temporal, engine.config.temporal.taskQueue, firedAt)).toEqual({ workflowId: first.workflowId, started: false });
   });
@@ -54,7 +54,7 @@ describe('triggers', () => {
     const today = workflowIds.retentionSweep(new Date().toISOString().slice(0, 10));
     const handle = engine.deps.temporal.workflow.getHandle(today);
     await waitFor('the sweep started by agenda', async () => (await handle.describe().catch(() => null)) !== null);
-    await expect(handle.result()).resolves.toEqual({ expiredApiTokensDeleted: 0, oldUsageEventsDeleted: 0 });
+    await expect(handle.result()).resolves.toEqual({ expiredApiTokensDeleted: 0, oldUsageEventsDeleted: 0, exportsExpired: 0, financialRecordsDeleted: 0, locationPointsDeleted: 0 });
   });
 });
 
@@ -70,7 +70,7 @@ describe('retentionSweep', () => {
       { ...base, _id: 'tok_live', expiresAt: new Date(Date.now() + 30 * day) },
     ]);
     const result = await engine.deps.temporal.workflow.execute('retentionSweep', { taskQueue: engine.config.temporal.taskQueue, workflowId: `sweep-test-${Date.now()}` });
-    expect(result).toEqual({ expiredApiTokensDeleted: 2, oldUsageEventsDeleted: 0 });
+    expect(result).toEqual({ expiredApiTokensDeleted: 2, oldUsageEventsDeleted: 0, exportsExpired: 0, financialRecordsDeleted: 0, locationPointsDeleted: 0 });
     expect((await ApiToken.find().lean()).map((t) => t._id).sort()).toEqual(['tok_live', 'tok_recently_expired']);
   });
 });

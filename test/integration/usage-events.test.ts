@@ -230,13 +230,13 @@ describe('retention sweep of usage events', () => {
     const [d92, d200] = [dayOf(at(92)), dayOf(at(200))];
 
     // The deletion alone refuses days that are not sealed (rolled up for good).
-    const retention = createRetentionActivities({ models: engine.deps.models, usageRetentionDays: 90 });
+    const retention = createRetentionActivities({ models: engine.deps.models, usageRetentionDays: 90, locationRetentionDays: 30 });
     expect(await retention.deleteOldUsageEvents()).toBe(0);
     expect(await UsageEvent.countDocuments({ accountId: account })).toBe(6);
 
     const aggregates = await UsageDaily.countDocuments();
     const result = await engine.deps.temporal.workflow.execute('retentionSweep', { taskQueue: engine.config.temporal.taskQueue, workflowId: `usage-sweep-test-${Date.now()}` });
-    expect(result).toEqual({ expiredApiTokensDeleted: 0, oldUsageEventsDeleted: 5 });
+    expect(result).toEqual({ expiredApiTokensDeleted: 0, oldUsageEventsDeleted: 5, exportsExpired: 0, financialRecordsDeleted: 0, locationPointsDeleted: 0 });
     expect((await UsageEvent.find({ accountId: account }).lean()).map((e) => e.page)).toEqual(['/kept']);
     // What was deleted had been counted first.
     const counts = Object.fromEntries((await UsageDaily.find({ accountId: account }).lean()).map((r) => [`${r.day} ${r.page}`, r.count]));
@@ -245,7 +245,7 @@ describe('retention sweep of usage events', () => {
     expect((await UsageRollUp.find({ _id: { $in: [`sealed:${d92}`, `sealed:${d200}`] } }).lean()).map((s) => s.day).sort()).toEqual([d200, d92].sort());
 
     // A second sweep finds the sealed days gone and leaves their counts alone; an explicit recount skips them.
-    expect(await engine.deps.temporal.workflow.execute('retentionSweep', { taskQueue: engine.config.temporal.taskQueue, workflowId: `usage-sweep-test-${Date.now()}-2` })).toEqual({ expiredApiTokensDeleted: 0, oldUsageEventsDeleted: 0 });
+    expect(await engine.deps.temporal.workflow.execute('retentionSweep', { taskQueue: engine.config.temporal.taskQueue, workflowId: `usage-sweep-test-${Date.now()}-2` })).toEqual({ expiredApiTokensDeleted: 0, oldUsageEventsDeleted: 0, exportsExpired: 0, financialRecordsDeleted: 0, locationPointsDeleted: 0 });
     await UsageEvent.insertMany([stored(92, '/old')]);
     expect((await rollUpDays(d92)).days).toEqual([]);
     expect((await UsageDaily.findOne({ accountId: account, day: d92, page: '/old' }).lean())!.count).toBe(2);

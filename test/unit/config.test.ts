@@ -61,7 +61,9 @@ describe('loadConfig', () => {
       usageRetentionDays: 90,
       policyNotice: { batchSize: 50, pause: '1m' },
       exports: { ttlMs: 7 * 86_400_000 },
+      nurturing: { sendsPerMinute: 600 },
       cancellation: { graceDays: 30, financialRetentionDays: 3653 },
+      locationRetentionDays: 30,
     });
   });
 

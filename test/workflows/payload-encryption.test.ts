@@ -132,10 +132,10 @@ describe('encrypted workflow payloads', () => {
   it('a system workflow’s payloads are under the system key and outlive an account’s shredding', async () => {
     const workflowId = `${workflowIds.retentionSweep('2026-11-25')}-${randomBytes(4).toString('hex')}`;
     const result = await t.withWorker(() => t.env.client.workflow.execute(retentionSweep, { taskQueue: t.taskQueue, workflowId }));
-    expect(result).toEqual({ expiredApiTokensDeleted: 0, oldUsageEventsDeleted: 0 });
+    expect(result).toEqual({ expiredApiTokensDeleted: 0, oldUsageEventsDeleted: 0, exportsExpired: 0, financialRecordsDeleted: 0, locationPointsDeleted: 0 });
     const history = await expectAllEncryptedFor(workflowId, SYSTEM_OWNER);
     expect(history.payloads.length).toBeGreaterThanOrEqual(2);
     await t.keyring.destroy(await newAccount());
-    expect(await t.env.client.workflow.getHandle(workflowId).result()).toEqual({ expiredApiTokensDeleted: 0, oldUsageEventsDeleted: 0 });
+    expect(await t.env.client.workflow.getHandle(workflowId).result()).toEqual({ expiredApiTokensDeleted: 0, oldUsageEventsDeleted: 0, exportsExpired: 0, financialRecordsDeleted: 0, locationPointsDeleted: 0 });
   });
 });

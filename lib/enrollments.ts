@@ -1,0 +1,91 @@
+/**
+ * Enrolling a lead in a sequence: one workflow per lead and sequence (the ID is the business key, started with
+ * USE_EXISTING), its record in `enrollments`, and the opt-out fan-out to every running enrollment of a lead.
+ */
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Models } from '../models/index.ts';
+import type { Logger } from './logger.ts';
+import { workflowIds } from '../contracts/workflow-ids.ts';
+import { accountIdKey, leadIdKey, sequenceIdKey } from './search-attributes.ts';
+import { isDuplicateKeyError } from './mongo.ts';
+import { optOutSignal, type leadNurturing } from '../workflows/lead-nurturing.ts';
+
+export interface Enrollment {
+  workflowId: string;
+  runId: string;
+  accountId: string;
+  leadId: string;
+  sequenceId: string;
+  version: number;
+  /** The lead was already enrolled: this is the running enrollment, with the version it started with. */
+  existing: boolean;
+}
+
+export class EnrollmentRefusedError extends Error {
+  override name = 'EnrollmentRefusedError';
+  constructor(
+    readonly reason: 'no-sequence' | 'no-lead',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface EnrollOptions {
+  taskQueue: string;
+  /** Search attributes need a server that has them registered (the dev server, production); the time-skipping one has not. */
+  searchAttributes?: boolean;
+  enrolledBy?: string;
+  stepsPerRun?: number;
+}
+
+export async function enrollLead(models: Models, temporal: Client, ref: { sequenceId: string; leadId: string }, opts: EnrollOptions): Promise<Enrollment> {
+  const sequence = await models.Sequence.findById(ref.sequenceId).lean();
+  if (!sequence) throw new EnrollmentRefusedError('no-sequence', `no sequence ${ref.sequenceId}`);
+  const { accountId } = sequence;
+  const lead = await models.Lead.findById(ref.leadId, { accountId: 1 }).lean();
+  if (!lead || lead.accountId !== accountId) throw new EnrollmentRefusedError('no-lead', `no lead ${ref.leadId} in the sequence's account`);
+  const workflowId = workflowIds.leadNurturing(accountId, ref.leadId, ref.sequenceId);
+  const version = sequence.latestVersion;
+  const handle = await temporal.workflow.start<typeof leadNurturing>('leadNurturing', {
+    taskQueue: opts.taskQueue,
+    workflowId,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    args: [{ accountId, leadId: ref.leadId, sequenceId: ref.sequenceId, version, ...(opts.stepsPerRun ? { stepsPerRun: opts.stepsPerRun } : {}) }],
+    ...(opts.searchAttributes === false
+      ? {}
+      : { typedSearchAttributes: [{ key: accountIdKey, value: accountId }, { key: leadIdKey, value: ref.leadId }, { key: sequenceIdKey, value: ref.sequenceId }] }),
+  });
+  const runId = handle.firstExecutionRunId;
+  const record = { accountId, leadId: ref.leadId, sequenceId: ref.sequenceId, version, runId, status: 'running' as const, enrolledBy: opts.enrolledBy };
+  try {
+    await models.Enrollment.create({ _id: workflowId, ...record });
+    return { workflowId, runId, accountId, leadId: ref.leadId, sequenceId: ref.sequenceId, version, existing: false };
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+  }
+  const earlier = await models.Enrollment.findById(workflowId).lean();
+  if (earlier?.runId === runId) {
+    return { workflowId, runId, accountId, leadId: ref.leadId, sequenceId: ref.sequenceId, version: earlier.version, existing: true };
+  }
+  // A new run after an earlier enrollment ended: the record follows the new one.
+  await models.Enrollment.updateOne({ _id: workflowId }, { $set: record, $unset: { outcome: 1, endedAt: 1 } });
+  return { workflowId, runId, accountId, leadId: ref.leadId, sequenceId: ref.sequenceId, version, existing: false };
+}
+
+/** Signals the opt-out to every running enrollment of the lead; returns their workflow IDs. */
+export async function signalOptOut(models: Models, temporal: Client, accountId: string, leadId: string, logger?: Logger): Promise<string[]> {
+  const running = await models.Enrollment.find({ accountId, leadId, status: 'running' }, { _id: 1 }).lean();
+  const signalled: string[] = [];
+  await Promise.all(
+    running.map(async ({ _id }) => {
+      try {
+        await temporal.workflow.getHandle(_id).signal(optOutSignal);
+        signalled.push(_id);
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) logger?.warn({ err, workflowId: _id }, 'could not signal an opt-out; the send re-checks consent anyway');
+      }
+    }),
+  );
+  return signalled;
+}
