@@ -16,6 +16,8 @@ import { createPolicyNoticeActivities } from './privacy/policy-notices.ts';
 import { createSecurityAlertActivities } from './security/alerts.ts';
 import { createExportActivities } from './exports/data-export.ts';
 import { createPlanningActivities } from './field/planning.ts';
+import { createMorningActivities } from './field/morning.ts';
+import type { PlanningTimes } from '../lib/field/planning-day.ts';
 import { createEstimateProvider, createRoutingProvider, type RoutingProvider } from '../routing/providers/index.ts';
 import { createNurturingActivities } from './nurturing/lead-nurturing.ts';
 
@@ -27,6 +29,8 @@ export interface ActivityDeps {
   usageRetentionDays: number;
   /** How long raw GPS positions are kept (LOCATION_RETENTION_DAYS). */
   locationRetentionDays: number;
+  /** The planning day in each region's zone (PLANNING_LOCAL_TIME, PLANNING_APPROVAL_CUTOFF, PLANNING_DAY_END). */
+  planningTimes: PlanningTimes;
   /** The process's keyring (crypto-shredding, signed links). */
   keyring: Keyring;
   /** Public base URL of the API, for links in mail. */
@@ -43,7 +47,7 @@ export interface ActivityDeps {
 
 /** The dependencies every process builds the same way from its config and the connections it opened. */
 export function activityDeps(config: Config, opened: { models: Models; mailer: Mailer; keyring: Keyring; histories?: WorkflowHistoryStore }): ActivityDeps {
-  return { ...opened, crmUrl: config.crmUrl, usageRetentionDays: config.usageRetentionDays, locationRetentionDays: config.locationRetentionDays, publicUrl: config.http.publicUrl, exportTtlMs: config.exports.ttlMs, routing: createRoutingProvider(config.routing), nurturingSendsPerMinute: config.nurturing.sendsPerMinute };
+  return { ...opened, crmUrl: config.crmUrl, usageRetentionDays: config.usageRetentionDays, locationRetentionDays: config.locationRetentionDays, planningTimes: config.planning, publicUrl: config.http.publicUrl, exportTtlMs: config.exports.ttlMs, routing: createRoutingProvider(config.routing), nurturingSendsPerMinute: config.nurturing.sendsPerMinute };
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -59,6 +63,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPolicyNoticeActivities(deps),
     ...createSecurityAlertActivities(deps),
     ...createExportActivities(deps),
+    ...createMorningActivities({ ...deps, planningTimes: deps.planningTimes }),
     ...createPlanningActivities({ ...deps, routing: deps.routing ?? createEstimateProvider({ speedKmh: 40, detourFactor: 1.3 }) }),
     ...createNurturingActivities({ ...deps, links, sendsPerMinute: deps.nurturingSendsPerMinute ?? 600 }),
   };

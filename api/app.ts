@@ -22,6 +22,7 @@ import { privacyRoutes } from './routes/privacy.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { fieldRoutes } from './routes/field.ts';
 import { technicianRoutes } from './routes/technicians.ts';
+import { routePlanRoutes } from './routes/route-plans.ts';
 import { cancellationRoutes } from './routes/cancellation.ts';
 import { erasureRoutes } from './routes/erasure.ts';
 import { policyRoutes } from './routes/policy.ts';
@@ -117,6 +118,7 @@ export function createApp(deps: ApiDeps, opts: AppOptions & { session: RequestHa
     ...usageRoutes(deps),
     ...fieldRoutes(deps),
     ...technicianRoutes(deps),
+    ...routePlanRoutes(deps),
     ...cancellationRoutes(deps),
     ...erasureRoutes(deps),
     ...policyRoutes(deps),

@@ -33,6 +33,8 @@ export interface Config {
   usageRetentionDays: number;
   /** Days raw GPS positions are kept (the retention sweep deletes older ones). */
   locationRetentionDays: number;
+  /** The planning day in each region's zone (local HH:MM). */
+  planning: { start: string; approvalCutoff: string; dayEnd: string };
   /** Pacing of the privacy-policy change notice: recipients per batch and the pause after each batch. */
   policyNotice: { batchSize: number; pause: string };
   /** Data exports: how long a finished one and its signed download links stay valid (e.g. 7d). */
@@ -134,6 +136,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     workerShutdownGrace: e.WORKER_SHUTDOWN_GRACE ?? '30s',
     usageRetentionDays: e.USAGE_RETENTION_DAYS ?? 90,
     locationRetentionDays: e.LOCATION_RETENTION_DAYS ?? 30,
+    planning: { start: e.PLANNING_LOCAL_TIME ?? '06:00', approvalCutoff: e.PLANNING_APPROVAL_CUTOFF ?? '07:30', dayEnd: e.PLANNING_DAY_END ?? '20:00' },
     policyNotice: { batchSize: e.POLICY_NOTICE_BATCH_SIZE ?? 50, pause: e.POLICY_NOTICE_BATCH_PAUSE ?? '1m' },
     exports: { ttlMs: durationMs(e.EXPORT_TTL ?? '7d') },
     nurturing: { sendsPerMinute: e.NURTURING_SENDS_PER_MINUTE ?? 600 },

@@ -5,6 +5,8 @@ export const workflowIds = {
   accountCancellation: (accountId: string) => `account-cancellation-${accountId}`,
   /** The portable export a cancellation prepares (its child workflow). */
   cancellationExport: (accountId: string) => `account-cancellation-${accountId}-export`,
+  /** One per hour of the morning trigger (`2026-11-25T06`). */
+  morningPlanning: (hour: string) => `morning-planning-${hour}`,
   /** One per account, region and local day: the scheduler's morning start and the console's find the same one. */
   dailyRoutePlanning: (accountId: string, region: string, date: string) => `route-planning-${accountId}-${region}-${date}`,
   /** One per person: asking twice to be forgotten finds the erasure already under way (or done). */

@@ -42,4 +42,14 @@ export const TRIGGERS: Trigger[] = [
       return startOnce(client, taskQueue, 'usageRollUp', workflowIds.usageRollUp(slot));
     },
   },
+  {
+    // Every hour: each region's plan starts at PLANNING_LOCAL_TIME in its own zone (workflows/morning-planning.ts).
+    name: 'morning-planning',
+    cron: '0 * * * *',
+    timezone: 'UTC',
+    start: (client, taskQueue, firedAt) => {
+      const hour = new Date(Math.floor(firedAt.getTime() / 3_600_000) * 3_600_000);
+      return startOnce(client, taskQueue, 'morningPlanning', workflowIds.morningPlanning(hour.toISOString().slice(0, 13)), [hour.toISOString()]);
+    },
+  },
 ];

@@ -5,7 +5,7 @@
  * telling at once; at the end of the day close with planned-versus-actual figures. Locations never enter the
  * history: the activities load, solve and store (activities/field/planning.ts); the workflow keeps IDs and counts.
  */
-import { condition, defineQuery, defineSignal, defineUpdate, ApplicationFailure, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import { condition, defineQuery, defineSignal, defineUpdate, ApplicationFailure, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { DayFigures, PlanSummary } from '../activities/field/planning.ts';
 
@@ -101,6 +101,8 @@ export async function dailyRoutePlanning(input: DailyRoutePlanningInput): Promis
     },
   );
 
+  /** Why a new version is made now: who asked and what changed (the changes are taken in). */
+  const whyNow = () => [replanRequestedBy ? `re-plan asked by ${replanRequestedBy}` : '', ...changes.splice(0)].filter(Boolean).join('; ');
   const makePlan = async (reason: string, notBefore?: string) => {
     version++;
     plan = await planRoutes(accountId, region, date, version, { notBefore, unavailableTechnicianIds: [...unavailable], timeLimitMs: input.timeLimitMs });
@@ -116,9 +118,8 @@ export async function dailyRoutePlanning(input: DailyRoutePlanningInput): Promis
     const woke = await condition(() => approvedBy !== null || replanRequestedBy !== null || changes.length > 0, Math.max(cutoff - Date.now(), 1));
     if (!woke || approvedBy !== null) break;
     phase = 'replanning';
-    const reason = replanRequestedBy ? `re-plan asked by ${replanRequestedBy}` : changes.splice(0).join('; ');
-    if (!replanRequestedBy) await sleep(SETTLE);
-    await makePlan(reason + (changes.length ? `; ${changes.splice(0).join('; ')}` : ''));
+    await condition(() => replanRequestedBy !== null, SETTLE); // let changes settle, unless someone asks now
+    await makePlan(whyNow());
     replanRequestedBy = null;
   }
   await publishPlan(plan!.planId, { approvedBy: approvedBy ?? undefined });
@@ -130,10 +131,8 @@ export async function dailyRoutePlanning(input: DailyRoutePlanningInput): Promis
   const dayEnd = Date.parse(input.dayEndAt);
   while (await condition(() => changes.length > 0 || replanRequestedBy !== null, Math.max(dayEnd - Date.now(), 1))) {
     phase = 'replanning';
-    const asked = replanRequestedBy;
-    if (!asked) await sleep(SETTLE);
-    const reason = [asked ? `re-plan asked by ${asked}` : '', ...changes.splice(0)].filter(Boolean).join('; ');
-    await makePlan(reason, new Date().toISOString());
+    await condition(() => replanRequestedBy !== null, SETTLE); // let changes settle, unless someone asks now
+    await makePlan(whyNow(), new Date().toISOString());
     await publishPlan(plan!.planId);
     await notifyTechnicians(plan!.planId);
     replanRequestedBy = null;

@@ -9,3 +9,4 @@ export { securityAlert } from './security-alert.ts';
 export { dataExport } from './data-export.ts';
 export { leadNurturing } from './lead-nurturing.ts';
 export { dailyRoutePlanning } from './daily-route-planning.ts';
+export { morningPlanning } from './morning-planning.ts';

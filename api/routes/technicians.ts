@@ -26,6 +26,7 @@ import {
 import type { ApiDeps } from '../deps.ts';
 import { badRequest, notFound } from '../problem.ts';
 import { defineRoute } from './registry.ts';
+import { signalPlanningDay } from '../../lib/field/planning-signals.ts';
 
 const OPS = ['ops', 'admin'] as const;
 const STAFF = ['ops', 'engineer', 'admin'] as const;
@@ -105,7 +106,7 @@ function assign(doc: { set(path: string, value: unknown): unknown }, body: Recor
   for (const [key, value] of Object.entries(body)) doc.set(key, value === null ? undefined : value);
 }
 
-export const technicianRoutes = ({ models }: ApiDeps) => {
+export const technicianRoutes = ({ models, temporal }: ApiDeps) => {
   const requireAccount = async (accountId: string) => {
     if (!(await models.Account.exists({ _id: accountId }))) throw notFound(`No account ${accountId}`);
   };
@@ -206,6 +207,7 @@ export const technicianRoutes = ({ models }: ApiDeps) => {
         if (errors.length) throw badRequest(errors);
         await requireAccount(params.accountId);
         const created = await models.Job.create({ _id: newId('job'), accountId: params.accountId, ...defined(body) });
+        await signalPlanningDay(temporal, created, 'added');
         res.status(201).json(jobOut(created.toObject()));
       },
     }),
@@ -260,8 +262,10 @@ export const technicianRoutes = ({ models }: ApiDeps) => {
         if (!j) throw notFound(`No job ${params.jobId}`);
         const errors = await jobErrors(models, j.accountId, body);
         if (errors.length) throw badRequest(errors);
+        const wasCancelled = j.status === 'cancelled';
         assign(j, body);
         await j.save();
+        if (!wasCancelled && j.status === 'cancelled') await signalPlanningDay(temporal, j, 'cancelled');
         return jobOut(j.toObject());
       },
     }),

@@ -33,3 +33,25 @@ export function isWithinShift(shift: Shift, at: Date): boolean {
   const { weekday, minutes } = localClock(at, shift.timeZone);
   return shift.workingDays.includes(weekday) && minutes >= minutesOf(shift.start) && minutes < minutesOf(shift.end);
 }
+
+/** The instant at local wall-clock `hhmm` on `date` (YYYY-MM-DD) in `timeZone` (the later one across a DST fold). */
+export function zonedInstant(date: string, hhmm: string, timeZone: string): Date {
+  const wanted = Date.parse(`${date}T${hhmm}:00Z`);
+  let guess = wanted;
+  // Two corrections settle every zone: the first finds the offset, the second the offset at the corrected instant.
+  for (let i = 0; i < 2; i++) {
+    const parts = Object.fromEntries(
+      new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+        .formatToParts(new Date(guess))
+        .map((p) => [p.type, p.value]),
+    );
+    const shown = Date.parse(`${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:00Z`);
+    guess += wanted - shown;
+  }
+  return new Date(guess);
+}
+
+/** The local calendar date (YYYY-MM-DD) of `at` in `timeZone`. */
+export function localDate(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}

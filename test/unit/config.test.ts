@@ -64,6 +64,7 @@ describe('loadConfig', () => {
       nurturing: { sendsPerMinute: 600 },
       cancellation: { graceDays: 30, financialRetentionDays: 3653 },
       locationRetentionDays: 30,
+      planning: { start: '06:00', approvalCutoff: '07:30', dayEnd: '20:00' },
       routing: { osrm: undefined, estimate: { speedKmh: 40, detourFactor: 1.3 } },
     });
   });
