@@ -14,6 +14,10 @@ export function createApiServer(given: ApiDeps, opts: AppOptions) {
   const { app, routes } = createApp(deps, { ...opts, session });
   const tls = deps.config.http.tls;
   const server: Server = tls ? createHttps({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, app) : createHttp(app);
+  // Idle keep-alive connections outlive those of clients and proxies (undici keeps them 4 s, load balancers
+  // 60 s): a server that closes first races a reused connection into ECONNRESET.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const sockets = attachSocketServer(server, session, deps);
   return {
     app,
