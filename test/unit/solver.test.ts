@@ -344,10 +344,10 @@ describe('solver: the checker can fail', () => {
 });
 
 describe('solver: Solomon instances and a synthetic day', () => {
-  const bks = JSON.parse(readFileSync(new URL('../../../shared/data/vrptw/bks-solomon.json', import.meta.url), 'utf8')) as Record<string, { best_known_cost: number }>;
+  const bks = JSON.parse(readFileSync(new URL('../fixtures/vrptw/bks-solomon.json', import.meta.url), 'utf8')) as Record<string, { best_known_cost: number }>;
   for (const name of ['C101', 'R101', 'RC105', 'R202']) {
     it(`${name}: feasible, everything served, within 5 % of the best known distance`, () => {
-      const { problem } = parseSolomon(readFileSync(new URL(`../../../shared/data/vrptw/solomon/${name}.txt`, import.meta.url), 'utf8'));
+      const { problem } = parseSolomon(readFileSync(new URL(`../fixtures/vrptw/${name}.txt`, import.meta.url), 'utf8'));
       expect(problem.jobs).toHaveLength(100);
       const s = solved(problem, { objective: 'distance', maxIterations: 4000 });
       expect(s.unassigned).toEqual([]);
