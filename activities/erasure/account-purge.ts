@@ -4,11 +4,11 @@
  * step retried after a crash never counts twice), and the long step heartbeats its position to resume from.
  */
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
-import type { Model } from 'mongoose';
 import type { Models } from '../../models/index.ts';
 import type { Keyring } from '../../lib/crypto/keyring.ts';
 import { ACCOUNT_DATA, type AccountDataStore } from '../../models/account-data.ts';
-import { createLegalHolds, LegalHoldActiveError } from '../../lib/legal-holds.ts';
+import { createLegalHolds } from '../../lib/legal-holds.ts';
+import { failIfHeld, type AnyModel } from './common.ts';
 import { deleteAccountExports } from '../../lib/exports/store.ts';
 import { temporalHistoryStore, type WorkflowHistoryStore } from '../../lib/workflow-histories.ts';
 import type { FinancialRetention, StoreCount } from '../../contracts/deletion-certificate.ts';
@@ -40,8 +40,6 @@ const financialStores = ACCOUNT_DATA.filter((s) => s.treatment === 'financial');
 const evidenceStores = ACCOUNT_DATA.filter((s) => s.treatment === 'evidence');
 
 const filterOf = (store: AccountDataStore, accountId: string) => ({ [store.accountPath]: accountId });
-/** The register names models of every shape; the purge only needs their common surface. */
-type AnyModel = Model<Record<string, unknown>>;
 
 /** The personal fields each financial store drops when its account is purged. */
 const PSEUDONYMISED: Record<string, Record<string, 1>> = {
@@ -53,15 +51,6 @@ export function createAccountPurgeActivities({ models, keyring, histories: given
   const modelOf = (store: AccountDataStore) => models[store.model] as unknown as AnyModel;
   const histories = () => given ?? temporalHistoryStore(Context.current().client);
   const holds = createLegalHolds(models.LegalHold);
-  const failIfHeld = async (accountId: string) => {
-    try {
-      await holds.assertDeletable(accountId);
-    } catch (err) {
-      // The workflow checks before it starts; a hold placed since stops the purge until it is released.
-      if (err instanceof LegalHoldActiveError) throw ApplicationFailure.create({ type: 'LegalHoldActive', message: err.message, nonRetryable: true, details: [err.holdIds] });
-      throw err;
-    }
-  };
   const countIn = (stores: readonly AccountDataStore[], accountId: string) =>
     Promise.all(stores.map(async (s) => ({ store: modelOf(s).collection.collectionName, count: await modelOf(s).countDocuments(filterOf(s, accountId)) })));
 
@@ -79,7 +68,7 @@ export function createAccountPurgeActivities({ models, keyring, histories: given
      * a retry resumes at the store it stood at — a delete repeated finds less or nothing.
      */
     async purgeAccountStores(accountId: string): Promise<void> {
-      await failIfHeld(accountId);
+      await failIfHeld(holds, accountId);
       const resumeAt = (Context.current().info.heartbeatDetails as { store?: number } | undefined)?.store ?? 0;
       for (let i = resumeAt; i < deletedStores.length; i++) {
         const store = deletedStores[i]!;
@@ -100,7 +89,7 @@ export function createAccountPurgeActivities({ models, keyring, histories: given
      * removed, not merely left under a key about to be destroyed; amounts, numbers and dates remain.
      */
     async pseudonymiseFinancialRecords(accountId: string, retainUntil: string): Promise<FinancialRetention[]> {
-      await failIfHeld(accountId);
+      await failIfHeld(holds, accountId);
       const until = new Date(retainUntil);
       const result: FinancialRetention[] = [];
       for (const store of financialStores) {
@@ -128,7 +117,7 @@ export function createAccountPurgeActivities({ models, keyring, histories: given
 
     /** Every export archive of the account, with its records. */
     async deleteAccountExports(accountId: string): Promise<{ files: number; bytes: number }> {
-      await failIfHeld(accountId);
+      await failIfHeld(holds, accountId);
       const { files, bytes } = await deleteAccountExports(models, accountId);
       return { files, bytes };
     },

@@ -3,19 +3,17 @@
  * records (models/account-data.ts PERSON_DATA). Legal holds on the person or the whole account stop it.
  */
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
-import type { Model } from 'mongoose';
 import type { Models } from '../../models/index.ts';
 import { PERSON_DATA, type PersonDataStore, type PersonKind } from '../../models/account-data.ts';
 import type { StoreCount } from '../../contracts/deletion-certificate.ts';
-import { createLegalHolds, LegalHoldActiveError } from '../../lib/legal-holds.ts';
+import { createLegalHolds } from '../../lib/legal-holds.ts';
+import { failIfHeld, type AnyModel } from './common.ts';
 import { temporalHistoryStore, type WorkflowHistoryStore } from '../../lib/workflow-histories.ts';
 
 export interface PersonRef {
   type: PersonKind;
   id: string;
 }
-
-type AnyModel = Model<Record<string, unknown>>;
 
 export function createPersonErasureActivities({ models, histories: given }: { models: Models; histories?: WorkflowHistoryStore }) {
   const holds = createLegalHolds(models.LegalHold);
@@ -47,12 +45,7 @@ export function createPersonErasureActivities({ models, histories: given }: { mo
 
     /** Deletes the person's records store by store; idempotent, ends only when none is left. */
     async erasePersonRecords(accountId: string, person: PersonRef): Promise<void> {
-      try {
-        await holds.assertDeletable(accountId, person);
-      } catch (err) {
-        if (err instanceof LegalHoldActiveError) throw ApplicationFailure.create({ type: 'LegalHoldActive', message: err.message, nonRetryable: true, details: [err.holdIds] });
-        throw err;
-      }
+      await failIfHeld(holds, accountId, person);
       for (const store of PERSON_DATA[person.type]) {
         await modelOf(store).deleteMany(store.filter(accountId, person.id));
         heartbeat();
