@@ -44,13 +44,6 @@ export function createCancellationActivities({ models, mailer, crmUrl, publicUrl
     return { ...account, owner: account.owner };
   };
 
-  /** Audit entries keyed by workflow ID + event, so a retried activity finds its entry instead of adding one. */
-  const auditOnce = async (event: Parameters<typeof audit.append>[0] & { key: string }) => {
-    const { key, ...rest } = event;
-    if (await models.AuditEntry.exists({ 'details.key': key })) return;
-    await audit.append({ ...rest, details: { ...rest.details, key } });
-  };
-
   const mailOwner = async (accountId: string, step: string, render: (owner: { name: string }, accountName: string) => { subject: string; text: string }): Promise<SendOnceResult> => {
     const account = await loadAccount(accountId);
     const { subject, text } = render(account.owner, account.name);
@@ -72,7 +65,7 @@ export function createCancellationActivities({ models, mailer, crmUrl, publicUrl
         { _id: accountId },
         { $set: { status: 'cancellation-pending', cancellation: { requestedAt: new Date(p.requestedAt), requestedBy: p.requestedBy, purgeAt: new Date(p.purgeAt), workflowId } } },
       );
-      await auditOnce({ key: `${workflowId}:requested`, actor: { kind: 'user', id: p.requestedBy }, action: 'account.cancellation.requested', target: { type: 'account', id: accountId }, details: { purgeAt: p.purgeAt } });
+      await audit.appendOnce(`${workflowId}:requested`, { actor: { kind: 'user', id: p.requestedBy }, action: 'account.cancellation.requested', target: { type: 'account', id: accountId }, details: { purgeAt: p.purgeAt } });
     },
 
     /** The notice: when the data goes, how to reactivate, where the export is. */
@@ -100,14 +93,14 @@ export function createCancellationActivities({ models, mailer, crmUrl, publicUrl
       const workflowId = workflowIdOf();
       await models.Account.updateOne({ _id: accountId, status: 'cancellation-pending' }, { $set: { status: 'active' }, $unset: { cancellation: 1 } });
       await models.CertificateRecipient.deleteOne({ _id: workflowId });
-      await auditOnce({ key: `${workflowId}:reactivated`, actor: { kind: 'user', id: by }, action: 'account.reactivated', target: { type: 'account', id: accountId }, details: {} });
+      await audit.appendOnce(`${workflowId}:reactivated`, { actor: { kind: 'user', id: by }, action: 'account.reactivated', target: { type: 'account', id: accountId }, details: {} });
     },
 
     /** A changed purge date: more time given (admin), or deletion now (the owner asked); audited either way. */
     async recordPurgeDateChange(accountId: string, p: { by: string; change: 'grace-extended' | 'purge-now'; days: number; purgeAt: string; sequence: number }): Promise<void> {
       const workflowId = workflowIdOf();
       await models.Account.updateOne({ _id: accountId, status: 'cancellation-pending' }, { $set: { 'cancellation.purgeAt': new Date(p.purgeAt) } });
-      await auditOnce({ key: `${workflowId}:date-change-${p.sequence}`, actor: { kind: 'user', id: p.by }, action: `account.cancellation.${p.change}`, target: { type: 'account', id: accountId }, details: { days: p.days, purgeAt: p.purgeAt } });
+      await audit.appendOnce(`${workflowId}:date-change-${p.sequence}`, { actor: { kind: 'user', id: p.by }, action: `account.cancellation.${p.change}`, target: { type: 'account', id: accountId }, details: { days: p.days, purgeAt: p.purgeAt } });
     },
 
     /** IDs of the active legal holds on the account (any hold stops the whole account's purge). */

@@ -11,11 +11,7 @@ export function createAuditActivities({ models }: { models: Models }) {
   return {
     async recordMilestone(target: { type: string; id: string }, milestone: string): Promise<number> {
       const { workflowId, runId } = Context.current().info.workflowExecution ?? {};
-      const key = `${workflowId}:${milestone}`;
-      const existing = await models.AuditEntry.findOne({ 'details.key': key }).lean();
-      if (existing) return existing._id;
-      const entry = await audit.append({ actor: { kind: 'system', id: workflowId }, action: `workflow.${milestone}`, target, details: { key, runId } });
-      return entry.seq;
+      return audit.appendOnce(`${workflowId}:${milestone}`, { actor: { kind: 'system', id: workflowId }, action: `workflow.${milestone}`, target, details: { runId } });
     },
   };
 }

@@ -35,16 +35,12 @@ export function createCertificateActivities({ models, mailer }: { models: Models
       const completedAt = new Date();
       const body = { ...input, completedAt: completedAt.toISOString() };
       const sha256 = createHash('sha256').update(canonicalJson(body)).digest('hex');
-      const key = `certificate:${input.certificateId}`;
-      const entry =
-        (await models.AuditEntry.findOne({ 'details.key': key }).lean()) ??
-        (await audit.append({
-          actor: { kind: 'system', id: input.workflowId },
-          action: input.scope === 'account' ? 'account.purged' : 'person.erased',
-          target: input.subject ? { type: input.subject.type, id: input.subject.id } : { type: 'account', id: input.accountId },
-          details: { key, certificateId: input.certificateId, accountId: input.accountId, certificateSha256: sha256 },
-        }));
-      const seq = '_id' in entry ? entry._id : entry.seq;
+      const seq = await audit.appendOnce(`certificate:${input.certificateId}`, {
+        actor: { kind: 'system', id: input.workflowId },
+        action: input.scope === 'account' ? 'account.purged' : 'person.erased',
+        target: input.subject ? { type: input.subject.type, id: input.subject.id } : { type: 'account', id: input.accountId },
+        details: { certificateId: input.certificateId, accountId: input.accountId, certificateSha256: sha256 },
+      });
       await models.DeletionCertificate.create({
         _id: input.certificateId,
         scope: input.scope,

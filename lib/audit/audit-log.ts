@@ -62,7 +62,7 @@ export function createAuditLog(AuditEntry: ReturnType<typeof auditEntryModel>, c
     return last ? { seq: last._id, hash: last.hash } : { seq: 0, hash: GENESIS_HASH };
   }
 
-  return {
+  const log = {
     async append(event: AuditEvent): Promise<AuditEntry> {
       for (let attempt = 1; attempt <= 50; attempt++) {
         const prev = await tail();
@@ -107,7 +107,17 @@ export function createAuditLog(AuditEntry: ReturnType<typeof auditEntryModel>, c
         yield `${canonicalJson(toEntry(doc as AuditEntryDoc & { _id: number }))}\n`;
       }
     },
+    /**
+     * Appends once per idempotency key (kept as `details.key`): a retried step finds its earlier entry instead of
+     * adding a second. Returns the entry's sequence number.
+     */
+    async appendOnce(key: string, event: AuditEvent): Promise<number> {
+      const existing = await AuditEntry.findOne({ 'details.key': key }, { _id: 1 }).lean<{ _id: number }>();
+      if (existing) return existing._id;
+      return (await log.append({ ...event, details: { ...event.details, key } })).seq;
+    },
   };
+  return log;
 }
 
 export type AuditLog = ReturnType<typeof createAuditLog>;
