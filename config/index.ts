@@ -45,6 +45,10 @@ export interface Config {
   cancellation: { graceDays: number; financialRetentionDays: number };
   /** Road durations and distances: OSRM when `osrm` is set, else the great-circle estimate (routing/providers/). */
   routing: { osrm?: { url: string; profile: string; maxTableSize: number; timeoutMs: number }; estimate: { speedKmh: number; detourFactor: number } };
+  /** The console's field map: a tile URL template when one is reachable; none → the map is drawn without tiles. */
+  map: { tileUrl?: string };
+  /** Fault tests only: where a process stops and waits to be SIGKILLed. */
+  faultPauseAt?: 'mail-before-commit';
 }
 
 export class ConfigError extends Error {
@@ -101,6 +105,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   for (const [value, file] of [['LORO_MASTER_KEY', 'LORO_MASTER_KEY_FILE'], ['LORO_MASTER_KEY_PREVIOUS', 'LORO_MASTER_KEY_PREVIOUS_FILE']] as const) {
     if (e[value] && e[file]) throw new ConfigError(file, `must not be set together with ${value}: give the key one way`);
   }
+  if (e.LORO_FAULT_PAUSE_AT && e.NODE_ENV === 'production') throw new ConfigError('LORO_FAULT_PAUSE_AT', 'is for fault tests only and must not be set in production');
   if (!!e.TLS_CERT_FILE !== !!e.TLS_KEY_FILE) {
     throw new ConfigError(e.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE', 'must be set together with its pair (TLS_CERT_FILE and TLS_KEY_FILE)');
   }
@@ -147,6 +152,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         : undefined,
       estimate: { speedKmh: e.ROUTING_AVERAGE_SPEED_KMH ?? 40, detourFactor: e.ROUTING_DETOUR_FACTOR ?? 1.3 },
     },
+    map: { tileUrl: e.MAP_TILE_URL },
+    faultPauseAt: e.LORO_FAULT_PAUSE_AT,
   };
 }
 

@@ -46,6 +46,8 @@ export const configSchema = {
     OSRM_TIMEOUT: { type: 'string', pattern: '^\\d+\\s*(ms|s|m)$', default: '30s', description: 'how long one OSRM request may take before it is retried, e.g. 30s' },
     ROUTING_AVERAGE_SPEED_KMH: { type: 'number', exclusiveMinimum: 0, maximum: 300, default: 40, description: 'average speed of the great-circle estimate (without OSRM), km/h' },
     ROUTING_DETOUR_FACTOR: { type: 'number', minimum: 1, maximum: 5, default: 1.3, description: 'road distance ÷ great-circle distance assumed by the estimate (without OSRM)' },
+    LORO_FAULT_PAUSE_AT: { enum: ['mail-before-commit'], description: 'fault tests only: the process stops at this point and waits to be killed (mail-before-commit: a mail fully with the relay, not yet committed); refused in production' },
+    MAP_TILE_URL: { type: 'string', pattern: '^https?://[^/{}\\s]+/(?=.*\\{z\\})(?=.*\\{x\\})(?=.*\\{y\\})\\S*$', description: 'a raster tile URL template with {z}, {x} and {y} (e.g. https://tiles.example/{z}/{x}/{y}.png) drawn under the console’s field map; unset → no tiles, the map asks no third party' },
   },
   required: [],
   additionalProperties: true,

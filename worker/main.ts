@@ -21,7 +21,9 @@ runMain('worker', async () => {
   const keyring = await openEngineKeyring({ config, mongo });
   const models = createModels(mongo, keyring);
   await syncIndexes(models);
-  const mailer = createMailer(config.smtpUrl, config.mailFrom);
+  const mailer = createMailer(config.smtpUrl, config.mailFrom, {
+    pauseBeforeCommit: config.faultPauseAt === 'mail-before-commit' ? (messageId) => logger.warn({ messageId }, 'fault point mail-before-commit: waiting to be killed') : undefined,
+  });
   const connection = await NativeConnection.connect({ address: config.temporal.address, tls: config.temporal.tls || undefined });
   const deps = activityDeps(config, { models, mailer, keyring });
   const worker = await createWorker({

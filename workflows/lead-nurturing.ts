@@ -50,7 +50,11 @@ export const nurturingStateQuery = defineQuery<NurturingState>('nurturingState')
 export const NURTURING_STEPS_PER_RUN = 50;
 const LOG_LIMIT = 200;
 
-const acts = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } });
+const retry = { initialInterval: '1 second', maximumInterval: '1 minute' };
+const acts = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry });
+// The send heartbeats: a worker that dies mid-send is noticed in seconds, and the mail ledger's fencing keeps a
+// late first attempt from mailing once the retry has claimed the step (activities/notifications/send-once.ts).
+const sends = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', heartbeatTimeout: '10 seconds', retry });
 
 const humanDuration = (ms: number) => {
   const units: [number, string][] = [[86_400_000, 'd'], [3_600_000, 'h'], [60_000, 'min'], [1000, 's']];
@@ -269,7 +273,7 @@ export async function leadNurturing(input: NurturingInput): Promise<NurturingOut
         const visit = (visits[step.id] ?? 0) + 1;
         visits[step.id] = visit;
         const sendingAt = Date.now();
-        const result = await acts.sendNurturingEmail({ accountId, leadId, sequenceId, version, stepId: step.id, visit });
+        const result = await sends.sendNurturingEmail({ accountId, leadId, sequenceId, version, stepId: step.id, visit });
         nextSendAt = null;
         if (result.status === 'sent') {
           note('sent', step.id, `${step.category} mail at ${formatInZone(sendingAt, zone)} (${zone})`);

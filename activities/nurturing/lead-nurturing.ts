@@ -46,6 +46,18 @@ const workflowIdOf = (what: string) => {
   return workflowId;
 };
 
+/** Runs `fn` while telling Temporal the activity is alive (its heartbeat timeout notices a dead worker). */
+async function heartbeating<T>(fn: () => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  ctx.heartbeat();
+  const timer = setInterval(() => ctx.heartbeat(), 2_000);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const URL_IN_TEXT = /https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)]/g;
 
@@ -151,7 +163,7 @@ export function createNurturingActivities({ models, mailer, links, publicUrl, se
         (step.category === 'marketing' ? `<p style="font-size:small"><a href="${escapeHtml(unsubscribe.url)}">Unsubscribe</a></p>` : '') +
         `<img src="${escapeHtml(await mailLinks.openPixel(workflowId, ref.stepId))}" width="1" height="1" alt="">`;
 
-      const messageId = await sendOnceAndRecord(key, { workflowId, ref, step, to: lead!.email!, subject, text, html, unsubscribe });
+      const messageId = await heartbeating(() => sendOnceAndRecord(key, { workflowId, ref, step, to: lead!.email!, subject, text, html, unsubscribe }));
       return { status: 'sent', ...messageId };
     },
 

@@ -80,17 +80,11 @@ describe('a worker killed mid-broadcast', () => {
     const attempts = events!.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
     expect(attempts.filter((a) => a === 2)).toHaveLength(1);
 
-    // One notice per person. SMTP cannot be asked whether it accepted a message, so a send cut off between the
-    // relay's "accepted" and the ledger's "sent" goes out again — with the same Message-ID, so it is the same
-    // notice. At most that one in-flight recipient can see such a copy.
+    // One notice per person: a send cut off by the kill never reached its end-of-data mark, so the sink dropped it.
     const byRecipient = await mailsByRecipient(recipients);
-    const copies: number[] = [];
     for (const [address, mails] of byRecipient) {
-      expect(mails.map((m) => m.subject), address).toContain(`Changes to the LORO CRM privacy policy (version ${VERSION})`);
-      expect(new Set(mails.map((m) => m.messageId)).size, address).toBe(1);
-      copies.push(mails.length);
+      expect(mails.map((m) => m.subject), address).toEqual([`Changes to the LORO CRM privacy policy (version ${VERSION})`]);
     }
-    expect(copies.filter((c) => c > 1).length).toBeLessThanOrEqual(1);
     expect(await Notification.countDocuments({ kind: 'policyChange', status: 'sent' })).toBe(65);
 
     const stats = await admin.request('GET', `/api/policy/versions/${VERSION}/stats`);

@@ -48,17 +48,55 @@ describe('sendWelcomeMail', () => {
     expect(mails[0]!.messageId).toBe(first.messageId);
   });
 
-  it('after a crash between sending and recording, resends with the same Message-ID', async () => {
+  it('a send cut off before its commit leaves no mail at the relay; the retry sends exactly one', async () => {
     const key = `test-${randomBytes(6).toString('hex')}:welcome`;
     const email = uniqueEmail('resend');
     const input = { key, kind: 'welcome', to: email, subject: 'Hello', text: 'Hi' };
-    // The state a worker killed right after the relay accepted the mail leaves behind.
-    const { messageId } = await sendOnce(models, mailer, input);
-    await models.Notification.updateOne({ _id: key }, { $set: { status: 'sending' }, $unset: { sentAt: 1 } });
+    // The worker dies with the whole message at the relay, before the ledger's record and the end-of-data mark.
+    const dying: Mailer = { send: (mail) => mailer.send(mail, { beforeCommit: () => Promise.reject(new Error('worker died')) }), close() {} };
+    await expect(sendOnce(models, dying, input)).rejects.toThrow('worker died');
+    expect(await models.Notification.findById(key).lean()).toMatchObject({ status: 'sending' });
     const again = await sendOnce(models, mailer, input);
-    expect(again).toEqual({ messageId, alreadySent: false });
-    const mails = await mailTo(email);
-    expect(mails.map((m) => m.messageId)).toEqual([messageId, messageId]);
-    expect((await models.Notification.findById(key).lean())).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(again.alreadySent).toBe(false);
+    expect((await mailTo(email)).map((m) => m.messageId)).toEqual([again.messageId]);
+    expect(await models.Notification.findById(key).lean()).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
+  it('a relay refusing the message after the mark takes the record back, so the retry sends', async () => {
+    const key = `test-${randomBytes(6).toString('hex')}:welcome`;
+    const email = uniqueEmail('refused');
+    const input = { key, kind: 'welcome', to: email, subject: 'Hello', text: 'Hi' };
+    const refusing: Mailer = {
+      send: async (mail, opts) => {
+        await opts?.beforeCommit?.();
+        throw Object.assign(new Error('550 message refused'), { responseCode: 550 });
+      },
+      close() {},
+    };
+    await expect(sendOnce(models, refusing, input)).rejects.toThrow('550');
+    expect(await models.Notification.findById(key).lean()).toMatchObject({ status: 'sending' });
+    expect((await sendOnce(models, mailer, input)).alreadySent).toBe(false);
+    expect(await mailTo(email)).toHaveLength(1);
+  });
+
+  it('an attempt that outlived its timeout cannot commit once a retry claimed the key: one mail', async () => {
+    const key = `test-${randomBytes(6).toString('hex')}:welcome`;
+    const email = uniqueEmail('superseded');
+    const input = { key, kind: 'welcome', to: email, subject: 'Hello', text: 'Hi' };
+    let atGate!: () => void;
+    let release!: () => void;
+    const reachedGate = new Promise<void>((r) => (atGate = r));
+    const gate = new Promise<void>((r) => (release = r));
+    const slow: Mailer = {
+      send: (mail, opts) => mailer.send(mail, { beforeCommit: async () => { atGate(); await gate; await opts!.beforeCommit!(); } }),
+      close() {},
+    };
+    const stale = sendOnce(models, slow, input);
+    await reachedGate; // the first attempt has its whole message at the relay, uncommitted
+    const retry = await sendOnce(models, mailer, input);
+    expect(retry.alreadySent).toBe(false);
+    release();
+    expect(await stale).toEqual({ messageId: retry.messageId, alreadySent: true });
+    expect((await mailTo(email)).map((m) => m.messageId)).toEqual([retry.messageId]);
   });
 });

@@ -66,7 +66,19 @@ describe('loadConfig', () => {
       locationRetentionDays: 30,
       planning: { start: '06:00', approvalCutoff: '07:30', dayEnd: '20:00' },
       routing: { osrm: undefined, estimate: { speedKmh: 40, detourFactor: 1.3 } },
+      map: { tileUrl: undefined },
     });
+  });
+
+  it('refuses a fault point in production', () => {
+    expect(loadConfig({ NODE_ENV: 'test', LORO_FAULT_PAUSE_AT: 'mail-before-commit' }).faultPauseAt).toBe('mail-before-commit');
+    expect(configError(() => loadConfig({ ...PRODUCTION, LORO_FAULT_PAUSE_AT: 'mail-before-commit' })).message).toMatch(/^config: LORO_FAULT_PAUSE_AT /);
+  });
+
+  it('takes a map tile URL template with {z}, {x} and {y} only', () => {
+    expect(loadConfig({ MAP_TILE_URL: 'https://tiles.example/{z}/{x}/{y}.png' }).map.tileUrl).toBe('https://tiles.example/{z}/{x}/{y}.png');
+    expect(configError(() => loadConfig({ MAP_TILE_URL: 'https://tiles.example/{z}/{x}.png' })).message).toMatch(/^config: MAP_TILE_URL /);
+    expect(configError(() => loadConfig({ MAP_TILE_URL: 'https://{s}.tiles.example/{z}/{x}/{y}.png' })).message).toMatch(/^config: MAP_TILE_URL /);
   });
 
   it('coerces typed values from their text', () => {
