@@ -20,6 +20,7 @@ import { createMorningActivities } from './field/morning.ts';
 import type { PlanningTimes } from '../lib/field/planning-day.ts';
 import { createEstimateProvider, createRoutingProvider, type RoutingProvider } from '../routing/providers/index.ts';
 import { createNurturingActivities } from './nurturing/lead-nurturing.ts';
+import { createAutoEnrollmentActivities } from './nurturing/auto-enrollment.ts';
 
 export interface ActivityDeps {
   models: Models;
@@ -66,6 +67,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMorningActivities({ ...deps, planningTimes: deps.planningTimes }),
     ...createPlanningActivities({ ...deps, routing: deps.routing ?? createEstimateProvider({ speedKmh: 40, detourFactor: 1.3 }) }),
     ...createNurturingActivities({ ...deps, links, sendsPerMinute: deps.nurturingSendsPerMinute ?? 600 }),
+    ...createAutoEnrollmentActivities(deps),
   };
 }
 

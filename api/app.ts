@@ -32,6 +32,8 @@ import { sequenceRoutes } from './routes/sequences.ts';
 import { engagementRoutes } from './routes/engagement.ts';
 import { leadRoutes } from './routes/leads.ts';
 import { workflowDetailRoutes } from './routes/workflow-detail.ts';
+import { workflowViewRoutes } from './routes/workflow-views.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { CODEC_PATH, codecMiddleware, codecRoutes } from './routes/codec.ts';
 import { buildOpenApi } from './openapi.ts';
 import { notFound, problemHandler, HttpProblem } from './problem.ts';
@@ -89,7 +91,8 @@ export function createApp(deps: ApiDeps, opts: AppOptions & { session: RequestHa
     helmet({
       contentSecurityPolicy: {
         directives: {
-          'img-src': ["'self'", 'data:'],
+          // The field map's tiles, only when an operator configured a tile server (MAP_TILE_URL).
+          'img-src': ["'self'", 'data:', ...(deps.config.map?.tileUrl ? [new URL(deps.config.map.tileUrl).origin] : [])],
           'style-src': ["'self'", "'unsafe-inline'"],
           'connect-src': ["'self'"],
           // Over plain HTTP (development) an upgrade would send the console's assets to a port nobody serves.
@@ -103,6 +106,8 @@ export function createApp(deps: ApiDeps, opts: AppOptions & { session: RequestHa
   // Usage batches (up to 1,000 events) may be larger than other bodies.
   app.use('/api/usage-events', express.json({ limit: '4mb' }));
   app.use(express.json({ limit: '1mb' }));
+  // The preference centre's page posts a plain HTML form (it works without JavaScript, from any mail client).
+  app.use('/api/preferences', express.urlencoded({ extended: false, limit: '16kb' }));
   app.use(opts.session);
   app.use(resolvePrincipal(deps.models));
 
@@ -128,6 +133,8 @@ export function createApp(deps: ApiDeps, opts: AppOptions & { session: RequestHa
     ...engagementRoutes(deps),
     ...leadRoutes(deps),
     ...workflowDetailRoutes(deps),
+    ...workflowViewRoutes(deps),
+    ...dashboardRoutes(deps),
     ...devMailRoutes(deps),
   ];
   routes.push(

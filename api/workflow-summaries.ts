@@ -1,6 +1,7 @@
 /** Temporal's visibility records → the console's summaries. */
 import type { temporal } from '@temporalio/proto';
 import type { WorkflowExecutionSummary, WorkflowStatus } from '../contracts/api-types.ts';
+import { SEARCH_ATTRIBUTES } from '../contracts/search-attributes.ts';
 
 const STATUS: Record<number, WorkflowStatus> = {
   1: 'RUNNING',
@@ -30,12 +31,36 @@ const iso = (t: temporal.api.common.v1.IPayload | { seconds?: unknown; nanos?: n
   return new Date(seconds * 1000 + Math.floor((ts.nanos ?? 0) / 1e6)).toISOString();
 };
 
+const LORO_ATTRIBUTES = Object.keys(SEARCH_ATTRIBUTES);
+
+/**
+ * The LORO business keys an execution carries (Keyword attributes: JSON strings). Only ours, so the console can
+ * match live updates against the list's filters without learning Temporal's internal attributes.
+ */
+function loroSearchAttributes(fields: Record<string, temporal.api.common.v1.IPayload> | null | undefined): Record<string, string> | undefined {
+  if (!fields) return undefined;
+  const out: Record<string, string> = {};
+  for (const name of LORO_ATTRIBUTES) {
+    const data = fields[name]?.data;
+    if (!data?.length) continue;
+    try {
+      const value: unknown = JSON.parse(Buffer.from(data).toString('utf8'));
+      const first = Array.isArray(value) ? value[0] : value;
+      if (typeof first === 'string') out[name] = first;
+    } catch {
+      // Not JSON: not one of ours as we write them; leave it out.
+    }
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
 export function toSummary(
   info: temporal.api.workflow.v1.IWorkflowExecutionInfo,
   ui: { baseUrl?: string; namespace: string },
 ): WorkflowExecutionSummary {
   const workflowId = info.execution?.workflowId ?? '';
   const runId = info.execution?.runId ?? '';
+  const searchAttributes = loroSearchAttributes(info.searchAttributes?.indexedFields);
   return {
     workflowId,
     runId,
@@ -47,5 +72,6 @@ export function toSummary(
     temporalUiUrl: ui.baseUrl
       ? `${ui.baseUrl}/namespaces/${encodeURIComponent(ui.namespace)}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`
       : null,
+    ...(searchAttributes ? { searchAttributes } : {}),
   };
 }

@@ -6,18 +6,11 @@
  * FerretDB itself costs). Encrypted vs plain insert + read is bench/crypto.ts. The CSV is generated as a stream on
  * both sides: neither the client nor the API holds the file.
  */
-import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { parse } from 'csv-parse';
-import { loadConfig, withServiceAddresses } from '../config/index.ts';
-import { startLocalStack } from '../services/stack.ts';
-import { createLogger } from '../lib/logger.ts';
-import { createUser } from '../lib/users.ts';
-import { buildApiDeps } from '../api/build-deps.ts';
-import { createApiServer } from '../api/server.ts';
 import { newId } from '../models/ids.ts';
-import { onCleanup, tempDir } from './lib/proc.ts';
+import { startBenchApi } from './lib/api-stack.ts';
 import type { BenchContext, Row } from './lib/report.ts';
 
 export const description = 'lead CSV import: rows/s through POST …/leads/import vs parsing the same CSV without storing (≈3 min; BENCH_LEADS_ROWS, default 100,000)';
@@ -52,31 +45,7 @@ async function parseOnly(rows: number, tag: string) {
 }
 
 export async function run(ctx: BenchContext): Promise<Row[]> {
-  const dir = await tempDir('leads');
-  const { cacheDir } = loadConfig({});
-  ctx.log('starting the embedded stack');
-  const stack = await startLocalStack({ dataDir: dir, cacheDir, namespace: 'default', temporalUi: false, progress: (l) => ctx.log(l) });
-  onCleanup(() => stack.stop());
-  const mongoUri = new URL(stack.mongoUri);
-  mongoUri.pathname = '/loro_bench_leads';
-  const config = withServiceAddresses(
-    loadConfig({ NODE_ENV: 'test', LORO_DATA_DIR: dir, TEMPORAL_ADDRESS: stack.temporalAddress, MONGODB_URI: mongoUri.toString(), SMTP_URL: stack.smtpUrl, LOG_LEVEL: 'silent', SESSION_SECRET: randomBytes(32).toString('hex') }),
-  );
-  const deps = await buildApiDeps(config, createLogger('api', 'silent'));
-  onCleanup(() => deps.close());
-  await deps.mongo.dropDatabase();
-  const { syncIndexes } = await import('../models/index.ts');
-  await syncIndexes(deps.models);
-  const api = createApiServer(deps, { sessionSecret: config.sessionSecret! });
-  const port = await api.listen(0, '127.0.0.1');
-  onCleanup(() => api.close());
-
-  const email = `bench-${randomBytes(4).toString('hex')}@staff.loro.example`;
-  const password = randomBytes(18).toString('base64');
-  await createUser(deps.models, { email, name: 'Bench ops', roles: ['ops'], password });
-  const login = await fetch(`http://127.0.0.1:${port}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-  if (login.status !== 200) throw new Error(`sign-in failed: HTTP ${login.status}`);
-  const cookie = login.headers.getSetCookie().find((c) => c.startsWith('loro.sid='))!.split(';')[0]!;
+  const { deps, baseUrl, cookie } = await startBenchApi(ctx, { name: 'leads', role: 'ops' });
   const accountId = newId('acc');
   await deps.models.Account.create({ _id: accountId, name: 'Bench Leads Ltd', owner: { name: 'Bench Owner', email: 'owner@bench-leads.example' } });
 
@@ -89,7 +58,7 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
   const rssBefore = peakRss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   const t0 = performance.now();
-  const res = await fetch(`http://127.0.0.1:${port}/api/accounts/${accountId}/leads/import`, {
+  const res = await fetch(`${baseUrl}/api/accounts/${accountId}/leads/import`, {
     method: 'POST',
     headers: { 'content-type': 'text/csv', cookie },
     body: Readable.toWeb(stream(ROWS, accountId.slice(4))) as ReadableStream<Uint8Array>,

@@ -50,6 +50,14 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<Benc
     description: 'data export: records/s and peak RSS exporting one account vs a bare driver cursor to a file (≈3 min; BENCH_EXPORT_RECORDS, default 100,000)',
     load: () => import('./export.ts'),
   },
+  nurturing: {
+    description: 'lead nurturing: enrollments/s, sends/s, send lag p95 and memory for 10,000 leads × 3 steps vs as many no-op workflows (≈10+ min; BENCH_NURTURING)',
+    load: () => import('./nurturing.ts'),
+  },
+  'workflow-list': {
+    description: 'workflow list: p50/p95 of GET /api/workflows paging 10,000 executions (pageSize 50, unfiltered and by region) vs listWorkflowExecutions (≈3 min; BENCH_WORKFLOWS)',
+    load: () => import('./workflow-list.ts'),
+  },
 };
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -7,17 +7,11 @@
  * sent twice would be a retry, counted once. Then the roll-up of what was stored is timed, and its daily counts
  * checked against the raw events.
  */
-import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import express from 'express';
-import { loadConfig, withServiceAddresses } from '../config/index.ts';
-import { startLocalStack } from '../services/stack.ts';
-import { createLogger } from '../lib/logger.ts';
-import { createUser } from '../lib/users.ts';
-import { buildApiDeps } from '../api/build-deps.ts';
-import { createApiServer } from '../api/server.ts';
-import { onCleanup, tempDir } from './lib/proc.ts';
+import { onCleanup } from './lib/proc.ts';
+import { startBenchApi } from './lib/api-stack.ts';
 import type { BenchContext, Row } from './lib/report.ts';
 
 export const description = 'usage ingestion: events/s through POST /api/usage-events (batches of 500) vs an empty Express handler (≈40 s)';
@@ -77,31 +71,7 @@ async function drive(url: string, headers: Record<string, string>, bodies: strin
 }
 
 export async function run(ctx: BenchContext): Promise<Row[]> {
-  const dir = await tempDir('usage');
-  const { cacheDir } = loadConfig({});
-  ctx.log('starting the embedded stack');
-  const stack = await startLocalStack({ dataDir: dir, cacheDir, namespace: 'default', temporalUi: false, progress: (l) => ctx.log(l) });
-  onCleanup(() => stack.stop());
-  const mongoUri = new URL(stack.mongoUri);
-  mongoUri.pathname = '/loro_bench_usage';
-  const config = withServiceAddresses(
-    loadConfig({ NODE_ENV: 'test', LORO_DATA_DIR: dir, TEMPORAL_ADDRESS: stack.temporalAddress, MONGODB_URI: mongoUri.toString(), SMTP_URL: stack.smtpUrl, LOG_LEVEL: process.env.BENCH_USAGE_TRACE ? 'error' : 'silent', SESSION_SECRET: randomBytes(32).toString('hex') }),
-  );
-  const deps = await buildApiDeps(config, createLogger('api', process.env.BENCH_USAGE_TRACE ? 'error' : 'silent'));
-  onCleanup(() => deps.close());
-  await deps.mongo.dropDatabase();
-  const { syncIndexes } = await import('../models/index.ts');
-  await syncIndexes(deps.models);
-  const api = createApiServer(deps, { sessionSecret: config.sessionSecret! });
-  const port = await api.listen(0, '127.0.0.1');
-  onCleanup(() => api.close());
-
-  const email = `bench-${randomBytes(4).toString('hex')}@staff.loro.example`;
-  const password = randomBytes(18).toString('base64');
-  await createUser(deps.models, { email, name: 'Bench admin', roles: ['admin'], password });
-  const login = await fetch(`http://127.0.0.1:${port}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-  if (login.status !== 200) throw new Error(`sign-in failed: HTTP ${login.status}`);
-  const cookie = login.headers.getSetCookie().find((c) => c.startsWith('loro.sid='))!.split(';')[0]!;
+  const { deps, baseUrl, cookie } = await startBenchApi(ctx, { name: 'usage', role: 'admin', logLevel: process.env.BENCH_USAGE_TRACE ? 'error' : 'silent' });
 
   const bare = express();
   bare.use(express.json({ limit: '4mb' }));
@@ -119,12 +89,12 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
   const shortRun = N.seconds;
   N.seconds = 1;
   await drive(`http://127.0.0.1:${barePort}/api/usage-events`, {}, bodies, [202]);
-  await drive(`http://127.0.0.1:${port}/api/usage-events`, { cookie }, bodies, [202]);
+  await drive(`${baseUrl}/api/usage-events`, { cookie }, bodies, [202]);
   N.seconds = shortRun;
   ctx.log(`bare Express for ${N.seconds} s`);
   const floor = await drive(`http://127.0.0.1:${barePort}/api/usage-events`, {}, bodies, [202]);
   ctx.log(`POST /api/usage-events for ${N.seconds} s`);
-  const ingest = await drive(`http://127.0.0.1:${port}/api/usage-events`, { cookie }, bodies, [202]);
+  const ingest = await drive(`${baseUrl}/api/usage-events`, { cookie }, bodies, [202]);
   const stored = await deps.models.UsageEvent.countDocuments();
   ctx.log(`rolling up ${stored} events`);
   const { createUsageRollUp } = await import('../lib/usage/roll-up.ts');

@@ -30,6 +30,8 @@ export interface WorkflowExecutionSummary {
   closeTime: string | null;
   taskQueue: string;
   temporalUiUrl: string | null;
+  /** The LORO business keys it carries (LoroAccountId…: opaque IDs), when any. */
+  searchAttributes?: Record<string, string>;
 }
 
 export interface WorkflowPage {

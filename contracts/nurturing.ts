@@ -81,3 +81,30 @@ export type SendResult =
   | { status: 'sent'; messageId: string; alreadySent: boolean }
   | { status: 'suppressed'; reason: 'no-marketing-consent'; scope: 'marketing' }
   | { status: 'suppressed'; reason: 'bounced' | 'erased' | 'legal-hold' | 'no-address' | 'converted'; scope: 'enrollment' };
+
+/** Which new leads an automatic enrollment looks at: one created lead, or every lead of one CSV import. */
+export type AutoEnrollmentScope = { accountId: string; leadId: string } | { accountId: string; importId: string };
+
+export interface AutoEnrollmentPage {
+  /** Lead × sequence pairs to enrol (IDs only). */
+  matches: { leadId: string; sequenceId: string; version: number }[];
+  /** Leads read on this page. */
+  leads: number;
+  /** The last lead's ID when there may be more, else null. */
+  next: string | null;
+}
+
+export interface StartedEnrollment {
+  workflowId: string;
+  runId: string;
+  accountId: string;
+  leadId: string;
+  sequenceId: string;
+  version: number;
+}
+
+export interface AutoEnrollmentResult {
+  leads: number;
+  enrolled: number;
+  alreadyEnrolled: number;
+}

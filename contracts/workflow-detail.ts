@@ -99,6 +99,16 @@ export interface WorkflowActionRequest {
 export interface WorkflowActionResult {
   workflowId: string;
   runId: string;
-  action: 'signal' | 'cancel' | 'terminate';
+  action: 'signal' | 'cancel' | 'terminate' | 'reset';
   auditSeq: number;
+  /** reset: the run it created (the workflow ID stays). */
+  newRunId?: string;
+  /** reset: the workflow task event it reset to. */
+  eventId?: number;
+}
+/** Body of a reset: to the last completed workflow task unless `eventId` names another. */
+export interface WorkflowResetRequest extends WorkflowActionRequest {
+  eventId?: number;
+  /** A UUID per reset: a retry with the same one answers the first reset. */
+  requestId?: string;
 }

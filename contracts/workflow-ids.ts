@@ -22,6 +22,8 @@ export const workflowIds = {
   dataExport: (accountId: string, exportId: string) => `data-export-${accountId}-${exportId}`,
   /** One per lead and sequence (an enrollment): enrolling again finds the running one; under the account's key. */
   leadNurturing: (accountId: string, leadId: string, sequenceId: string) => `lead-nurturing-${accountId}-${leadId}-${sequenceId}`,
+  /** One per created lead or CSV import (`led_…` / `imp_…`): the automatic enrollment of new leads runs once. */
+  leadAutoEnrollment: (accountId: string, leadOrImportId: string) => `lead-auto-enrollment-${accountId}-${leadOrImportId}`,
 } as const;
 
 /**

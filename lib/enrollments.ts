@@ -8,7 +8,10 @@ import type { Logger } from './logger.ts';
 import { workflowIds } from '../contracts/workflow-ids.ts';
 import { accountIdKey, leadIdKey, sequenceIdKey } from './search-attributes.ts';
 import { isDuplicateKeyError } from './mongo.ts';
-import { optOutSignal, type leadNurturing } from '../workflows/lead-nurturing.ts';
+import { goalReachedSignal, optOutSignal, type leadNurturing } from '../workflows/lead-nurturing.ts';
+import type { leadAutoEnrollment } from '../workflows/lead-auto-enrollment.ts';
+import type { AutoEnrollmentScope, SequenceGoal } from '../contracts/nurturing.ts';
+import { autoSequences } from './leads/entry-criteria.ts';
 
 export interface Enrollment {
   workflowId: string;
@@ -73,19 +76,45 @@ export async function enrollLead(models: Models, temporal: Client, ref: { sequen
   return { workflowId, runId, accountId, leadId: ref.leadId, sequenceId: ref.sequenceId, version, existing: false };
 }
 
-/** Signals the opt-out to every running enrollment of the lead; returns their workflow IDs. */
-export async function signalOptOut(models: Models, temporal: Client, accountId: string, leadId: string, logger?: Logger): Promise<string[]> {
+/**
+ * Starts the automatic enrollment of new leads (one created lead, or one CSV import) when the account has a
+ * sequence with entry criteria; returns its workflow ID, or null when no sequence takes new leads. Starting twice
+ * finds the first (the ID is the lead's or the import's).
+ */
+export async function startAutoEnrollment(models: Models, temporal: Client, scope: AutoEnrollmentScope, opts: { taskQueue: string }): Promise<string | null> {
+  if (!(await autoSequences(models, scope.accountId)).length) return null;
+  const workflowId = workflowIds.leadAutoEnrollment(scope.accountId, 'leadId' in scope ? scope.leadId : scope.importId);
+  await temporal.workflow.start<typeof leadAutoEnrollment>('leadAutoEnrollment', {
+    taskQueue: opts.taskQueue,
+    workflowId,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    args: [{ scope }],
+    typedSearchAttributes: [{ key: accountIdKey, value: scope.accountId }, ...('leadId' in scope ? [{ key: leadIdKey, value: scope.leadId }] : [])],
+  });
+  return workflowId;
+}
+
+/** Signals every running enrollment of the lead; returns their workflow IDs. */
+async function signalRunning(models: Models, temporal: Client, accountId: string, leadId: string, send: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<void>, logger?: Logger): Promise<string[]> {
   const running = await models.Enrollment.find({ accountId, leadId, status: 'running' }, { _id: 1 }).lean();
   const signalled: string[] = [];
   await Promise.all(
     running.map(async ({ _id }) => {
       try {
-        await temporal.workflow.getHandle(_id).signal(optOutSignal);
+        await send(temporal.workflow.getHandle(_id));
         signalled.push(_id);
       } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) logger?.warn({ err, workflowId: _id }, 'could not signal an opt-out; the send re-checks consent anyway');
+        if (!(err instanceof WorkflowNotFoundError)) logger?.warn({ err, workflowId: _id }, 'could not signal a nurturing enrollment');
       }
     }),
   );
   return signalled;
 }
+
+/** Signals the opt-out to every running enrollment of the lead (the send re-checks consent anyway). */
+export const signalOptOut = (models: Models, temporal: Client, accountId: string, leadId: string, logger?: Logger) =>
+  signalRunning(models, temporal, accountId, leadId, (h) => h.signal(optOutSignal), logger);
+
+/** Tells every running enrollment of the lead that a goal was reached (each ends if the goal is one of its own). */
+export const signalGoal = (models: Models, temporal: Client, accountId: string, leadId: string, goal: SequenceGoal, logger?: Logger) =>
+  signalRunning(models, temporal, accountId, leadId, (h) => h.signal(goalReachedSignal, { goal }), logger);

@@ -2,6 +2,7 @@
  * The links in nurturing mail, all signed (lib/signed-links.ts) so nobody can unsubscribe someone else, fake
  * engagement or use the click redirect as an open redirect:
  * - unsubscribe: subject = the enrollment's workflow ID (`/api/unsubscribe/<token>`, RFC 8058 one-click POST);
+ * - preference centre: subject = the enrollment's workflow ID (`/api/preferences/<token>`);
  * - open pixel: subject = `<workflowId> <stepId>` (`/t/o/<token>.gif`);
  * - click: subject = `<workflowId> <stepId> <target URL>` (`/t/c/<token>`): only URLs written into the sequence's
  *   template were ever signed, so the redirect goes nowhere else.
@@ -18,6 +19,9 @@ export function nurturingLinks(links: LinkSigner, publicUrl: string, clock: () =
     async unsubscribe(workflowId: string) {
       const token = await links.sign({ purpose: 'unsubscribe', subject: workflowId, expiresAt: expiresAt() });
       return { token, url: `${publicUrl}/api/unsubscribe/${token}` };
+    },
+    async preferences(workflowId: string) {
+      return `${publicUrl}/api/preferences/${await links.sign({ purpose: 'preferences', subject: workflowId, expiresAt: expiresAt() })}`;
     },
     async openPixel(workflowId: string, stepId: string) {
       return `${publicUrl}/t/o/${await links.sign({ purpose: 'track-open', subject: `${workflowId} ${stepId}`, expiresAt: expiresAt() })}.gif`;

@@ -23,7 +23,14 @@ export interface SequenceDefinition {
   description?: string;
   sendWindow?: { days: Weekday[]; start: string; end: string; holidays?: string[] };
   goals?: SequenceGoal[];
+  /** Present: new leads that match are enrolled automatically (lib/leads/entry-criteria.ts). */
+  entryCriteria?: EntryCriteria;
   steps: StepDef[];
+}
+
+export interface EntryCriteria {
+  sources?: string[];
+  minScore?: number;
 }
 
 export interface DefinitionError {

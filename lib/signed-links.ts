@@ -10,8 +10,8 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { SYSTEM_OWNER, type Keyring } from './crypto/keyring.ts';
 
-/** Nurturing mail: `unsubscribe` (subject: the enrollment's workflow ID), `track-open` and `track-click` (see lib/nurturing-links.ts). */
-export type LinkPurpose = 'reactivate-account' | 'download-export' | 'unsubscribe' | 'track-open' | 'track-click';
+/** Nurturing mail: `unsubscribe` and `preferences` (subject: the enrollment's workflow ID), `track-open` and `track-click` (see lib/nurturing-links.ts). */
+export type LinkPurpose = 'reactivate-account' | 'download-export' | 'unsubscribe' | 'preferences' | 'track-open' | 'track-click';
 
 export class LinkRefusedError extends Error {
   override name = 'LinkRefusedError';

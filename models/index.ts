@@ -28,6 +28,7 @@ import { deletionCertificateModel } from './deletion-certificate.ts';
 import { certificateRecipientModel } from './certificate-recipient.ts';
 import { sequenceModel, sequenceVersionModel } from './sequence.ts';
 import { enrollmentModel, engagementEventModel, nurturingMessageModel, salesTaskModel, sendSlotModel } from './enrollment.ts';
+import { workflowViewModel } from './workflow-view.ts';
 
 /**
  * Binds every model to one connection; processes and tests pass the connection they opened. Models with
@@ -68,6 +69,7 @@ export function createModels(conn: Connection, keyring: Keyring) {
     NurturingMessage: nurturingMessageModel(conn),
     SalesTask: salesTaskModel(conn),
     SendSlot: sendSlotModel(conn),
+    WorkflowView: workflowViewModel(conn),
   };
   for (const model of Object.values(models)) if (hasPersonalData(model)) bindKeyring(model, keyring);
   return models;

@@ -17,6 +17,8 @@ const notificationSchema = new Schema(
   { timestamps: true, versionKey: false },
 );
 notificationSchema.index({ accountId: 1, createdAt: -1 });
+// The dashboard counts mail sent per day.
+notificationSchema.index({ status: 1, sentAt: 1 });
 
 export type NotificationDoc = InferSchemaType<typeof notificationSchema>;
 export const notificationModel = (conn: Connection) => conn.model('Notification', notificationSchema, 'notifications');

@@ -13,6 +13,26 @@ const shiftSchema = new Schema(
   { _id: false },
 );
 
+/**
+ * Why a technician drops out of a day, as a category only: no health or private details (data minimisation);
+ * "absence" covers illness.
+ */
+export const UNAVAILABILITY_REASONS = ['absence', 'vehicle', 'equipment', 'emergency', 'other'] as const;
+
+/** A day the technician dropped out of (from `from`, or all of it): planning gives them no new stops. */
+const unavailabilitySchema = new Schema(
+  {
+    /** The technician's local day, YYYY-MM-DD. */
+    date: { type: String, required: true },
+    from: { type: Date },
+    reason: { type: String, enum: UNAVAILABILITY_REASONS, required: true },
+    /** The user or API token that recorded it (opaque ID). */
+    recordedBy: { type: String },
+    recordedAt: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
 const technicianSchema = new Schema(
   {
     _id: { type: String, required: true },
@@ -28,6 +48,7 @@ const technicianSchema = new Schema(
     skills: { type: [String], default: [] },
     shift: { type: shiftSchema, required: true },
     active: { type: Boolean, default: true },
+    unavailable: { type: [unavailabilitySchema], default: [] },
   },
   { timestamps: true, versionKey: false },
 );

@@ -1,3 +1,4 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import { ROLES } from '../contracts/api-types.ts';
 import { emailSchema } from './common.ts';
 
@@ -57,6 +58,25 @@ export const createTokenBodySchema = {
     expiresInDays: { type: 'integer', minimum: 1, maximum: 365, default: 90 },
   },
 } as const;
+
+/** GET /api/tokens: every token ever created, newest first; never the secret (only its hash is stored). */
+export const apiTokenSummarySchema = {
+  type: 'object',
+  required: ['id', 'name', 'scopes', 'createdBy', 'createdAt', 'expiresAt', 'revokedAt', 'lastUsedAt'],
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    scopes: { type: 'array', items: { enum: API_SCOPES } },
+    createdBy: { type: 'string', description: 'the user ID of its creator' },
+    createdAt: { type: 'string', format: 'date-time' },
+    expiresAt: { type: ['string', 'null'], format: 'date-time' },
+    revokedAt: { type: ['string', 'null'], format: 'date-time' },
+    lastUsedAt: { type: ['string', 'null'], format: 'date-time' },
+  },
+} as const;
+
+export const tokenListResponseSchema = { type: 'object', required: ['tokens'], properties: { tokens: { type: 'array', items: apiTokenSummarySchema } } } as const;
+export type ApiTokenSummary = FromSchema<typeof apiTokenSummarySchema>;
 
 export const createTokenResponseSchema = {
   type: 'object',

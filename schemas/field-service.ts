@@ -3,6 +3,7 @@
  * are personal data (stored encrypted, models/technician.ts and models/job.ts); positions are in schemas/field.ts.
  */
 import { JOB_PRIORITIES, JOB_STATUSES } from '../models/job.ts';
+import { UNAVAILABILITY_REASONS } from '../models/technician.ts';
 import { emailSchema } from './common.ts';
 
 const ID = '^[a-z]{3}_[0-9a-f]{32}$';
@@ -187,4 +188,29 @@ export const jobListSchema = {
   type: 'object',
   required: ['jobs', 'nextCursor'],
   properties: { jobs: { type: 'array', items: jobSchema }, nextCursor: { type: ['string', 'null'] } },
+} as const;
+
+const unavailabilityReason = { enum: UNAVAILABILITY_REASONS, description: 'why, as a category only (no health or private details)' } as const;
+
+export const technicianUnavailableBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['reason'],
+  properties: {
+    reason: unavailabilityReason,
+    from: { type: 'string', format: 'date-time', description: 'no new stops from this instant; omitted = none at all that day (done and in-progress stops stay)' },
+    date: { ...date, description: 'the technician’s local day; omitted = the day of `from`, or today, in the technician’s zone' },
+  },
+} as const;
+
+export const technicianUnavailableSchema = {
+  type: 'object',
+  required: ['technicianId', 'date', 'reason', 'signalled'],
+  properties: {
+    technicianId: { type: 'string' },
+    date: { type: 'string' },
+    from: { type: 'string', format: 'date-time' },
+    reason: unavailabilityReason,
+    signalled: { type: 'boolean', description: 'whether a planning day of the technician’s region was running and re-plans now (else the next plan takes it in)' },
+  },
 } as const;

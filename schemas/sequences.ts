@@ -28,6 +28,19 @@ export const sendWindowSchema = {
   },
 } as const;
 
+/**
+ * New leads (created in the console, through the API or by a CSV import) that match are enrolled automatically.
+ * Criteria read only what is not personal data: where the lead came from and its score. `{}` matches every new lead.
+ */
+export const entryCriteriaSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    sources: { type: 'array', minItems: 1, maxItems: 50, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 100 }, description: 'the lead’s source is one of these (exact match)' },
+    minScore: { type: 'integer', minimum: -1000000, maximum: 1000000, description: 'the lead’s score is at least this' },
+  },
+} as const;
+
 /** The top level; each step is checked against `stepSchemas[step.type]`. */
 export const sequenceDefinitionSchema = {
   type: 'object',
@@ -38,6 +51,7 @@ export const sequenceDefinitionSchema = {
     description: { type: 'string', maxLength: 2000 },
     sendWindow: sendWindowSchema,
     goals: { type: 'array', uniqueItems: true, items: { enum: SEQUENCE_GOALS }, default: ['replied', 'meeting-booked', 'converted'] },
+    entryCriteria: entryCriteriaSchema,
     steps: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'object', required: ['id', 'type'], properties: { id: stepId, type: { type: 'string' } } } },
   },
 } as const;
@@ -143,3 +157,12 @@ export const engagementWebhookBodySchema = {
 
 /** Any text: a token that is not genuine is refused with 403 (lib/signed-links.ts), not a validation error. */
 export const tokenParamsSchema = { type: 'object', required: ['token'], properties: { token: { type: 'string', minLength: 1, maxLength: 4000 } } } as const;
+
+/** What a lead decides in the preference centre (service mail is not a choice: it always goes out). */
+export const PREFERENCE_CATEGORIES = ['marketing', 'cookies.analytics', 'cookies.advertising'] as const;
+export const preferencesBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: [...PREFERENCE_CATEGORIES],
+  properties: Object.fromEntries(PREFERENCE_CATEGORIES.map((c) => [c, { enum: ['granted', 'revoked'] }])) as Record<(typeof PREFERENCE_CATEGORIES)[number], { enum: ['granted', 'revoked'] }>,
+} as const;

@@ -48,14 +48,28 @@ export const workflowActionBodySchema = {
   properties: { reason: reasonSchema, runId: runIdSchema },
 } as const;
 
+export const workflowResetBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['reason'],
+  properties: {
+    reason: reasonSchema,
+    runId: runIdSchema,
+    eventId: { type: 'integer', minimum: 1, description: 'a WorkflowTaskCompleted (or …Failed, …TimedOut) event of that run; default: the last completed workflow task' },
+    requestId: { ...runIdSchema, description: 'a UUID the caller picks per reset: a retry with the same one answers the first reset instead of resetting again' },
+  },
+} as const;
+
 export const workflowActionResultSchema = {
   type: 'object',
   required: ['workflowId', 'runId', 'action', 'auditSeq'],
   properties: {
     workflowId: { type: 'string' },
     runId: { type: 'string' },
-    action: { enum: ['signal', 'cancel', 'terminate'] },
+    action: { enum: ['signal', 'cancel', 'terminate', 'reset'] },
     auditSeq: { type: 'integer' },
+    newRunId: { type: 'string', description: 'reset: the run it created' },
+    eventId: { type: 'integer', description: 'reset: the workflow task event it reset to' },
   },
 } as const;
 

@@ -8,5 +8,6 @@ export { policyChangeBroadcast } from './policy-change-broadcast.ts';
 export { securityAlert } from './security-alert.ts';
 export { dataExport } from './data-export.ts';
 export { leadNurturing } from './lead-nurturing.ts';
+export { leadAutoEnrollment } from './lead-auto-enrollment.ts';
 export { dailyRoutePlanning } from './daily-route-planning.ts';
 export { morningPlanning } from './morning-planning.ts';

@@ -5,7 +5,9 @@
  * branches on engagement signals, creates tasks for the lead's owner, and ends on a goal. Pause, resume and
  * skip-step are updates; the console reads the current step, the next send time in the lead's zone and a log of
  * what happened and why. Every NURTURING_STEPS_PER_RUN steps it continues as new, carrying its state.
- * Only IDs, the structure, the lead's zone and reasons enter the history.
+ * Only IDs, the structure, the lead's zone and reasons enter the history. Enrollments write no audit entries:
+ * they are the account's marketing, recorded in `enrollments`; what the audit log must show (an opt-out) is
+ * recorded where it happens, as a consent change.
  */
 import {
   ActivityFailure,
@@ -204,8 +206,7 @@ export async function leadNurturing(input: NurturingInput): Promise<NurturingOut
     status = outcome.outcome;
     nextSendAt = null;
     note(outcome.outcome, current()?.id, outcome.goal ? `goal ${outcome.goal}` : outcome.reason);
-    await acts.finishEnrollment(outcome);
-    await acts.recordMilestone({ type: 'lead', id: leadId }, `nurturing.${outcome.outcome}`);
+    await acts.finishEnrollment(outcome, { accountId, leadId, sequenceId, version });
     await condition(allHandlersFinished);
     return outcome;
   };
@@ -221,7 +222,6 @@ export async function leadNurturing(input: NurturingInput): Promise<NurturingOut
     }
     status = paused ? 'paused' : 'running';
     note('started', undefined, `sequence ${sequenceId} v${version}, lead's zone ${plan.timeZone}`);
-    await acts.recordMilestone({ type: 'lead', id: leadId }, 'nurturing.started');
   }
   const { timeZone: zone, window } = plan;
   status = paused ? 'paused' : 'running';

@@ -30,7 +30,10 @@ import { routePlanTemplate } from '../notifications/route-plan-template.ts';
 export interface PlanRoutesOptions {
   /** Re-planning during the day: new stops no earlier than this instant (ISO 8601). */
   notBefore?: string;
-  /** Technicians who dropped out (technicianUnavailable): their done and in-progress stops stay, no new ones. */
+  /**
+   * Technicians who dropped out (technicianUnavailable): their done and in-progress stops stay, no new ones. Those
+   * whose record says so for the day (POST /api/technicians/:id/unavailable, maybe from a time) count too.
+   */
   unavailableTechnicianIds?: string[];
   /** The search's wall-clock limit; default 10 s. */
   timeLimitMs?: number;
@@ -163,15 +166,25 @@ export function createPlanningActivities({ models, mailer, routing, planningTime
       ctx?.heartbeat({ phase: 'load' });
 
       const [technicians, jobs] = await Promise.all([
-        models.Technician.find({ accountId, region, active: true }, { accountId: 1, startLocation: 1, endLocation: 1, skills: 1, shift: 1 }).lean(),
+        models.Technician.find({ accountId, region, active: true }, { accountId: 1, startLocation: 1, endLocation: 1, skills: 1, shift: 1, unavailable: 1 }).lean(),
         models.Job.find({ accountId, region, date, status: { $ne: 'cancelled' } }).lean(),
       ]);
+      // Who dropped out: the workflow's signals, and what the technicians' records say (with the time, if given).
+      const unavailable = new Set(options.unavailableTechnicianIds ?? []);
+      const unavailableFrom: Record<string, Date> = {};
+      for (const tech of technicians) {
+        const entry = tech.unavailable?.find((u) => u.date === date);
+        if (!entry) continue;
+        unavailable.add(tech._id);
+        if (entry.from) unavailableFrom[tech._id] = entry.from;
+      }
       const day = buildPlanningDay({
         date,
         technicians: technicians as unknown as PlanningTechnician[],
         jobs: jobs as unknown as PlanningJob[],
         notBefore: options.notBefore ? new Date(options.notBefore) : undefined,
-        unavailable: options.unavailableTechnicianIds,
+        unavailable: [...unavailable],
+        unavailableFrom,
       });
 
       let matrix: MatrixResult & { unplaceable: number[] };

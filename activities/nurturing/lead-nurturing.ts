@@ -152,15 +152,16 @@ export function createNurturingActivities({ models, mailer, links, publicUrl, se
       const subject = renderTemplate(step.subject, vars);
       const body = renderTemplate(step.body, vars);
       const unsubscribe = await mailLinks.unsubscribe(workflowId);
+      const preferences = await mailLinks.preferences(workflowId);
       // Links of the template are tracked; the variables' values are not links anyone signed.
       const tracked = new Map<string, string>();
       for (const m of step.body.matchAll(URL_IN_TEXT)) if (!tracked.has(m[0])) tracked.set(m[0], await mailLinks.click(workflowId, ref.stepId, m[0]));
       const trackLinks = (text: string, wrap: (url: string, original: string) => string) => text.replace(URL_IN_TEXT, (u) => (tracked.has(u) ? wrap(tracked.get(u)!, u) : u));
-      const footer = step.category === 'marketing' ? `\n\n--\nUnsubscribe: ${unsubscribe.url}` : '';
+      const footer = step.category === 'marketing' ? `\n\n--\nUnsubscribe: ${unsubscribe.url}\nYour mail preferences: ${preferences}` : '';
       const text = trackLinks(body, (url) => url) + footer;
       const html =
         `<div>${trackLinks(escapeHtml(body), (url, original) => `<a href="${escapeHtml(url)}">${original}</a>`).replace(/\n/g, '<br>')}</div>` +
-        (step.category === 'marketing' ? `<p style="font-size:small"><a href="${escapeHtml(unsubscribe.url)}">Unsubscribe</a></p>` : '') +
+        (step.category === 'marketing' ? `<p style="font-size:small"><a href="${escapeHtml(unsubscribe.url)}">Unsubscribe</a> · <a href="${escapeHtml(preferences)}">Your mail preferences</a></p>` : '') +
         `<img src="${escapeHtml(await mailLinks.openPixel(workflowId, ref.stepId))}" width="1" height="1" alt="">`;
 
       const messageId = await heartbeating(() => sendOnceAndRecord(key, { workflowId, ref, step, to: lead!.email!, subject, text, html, unsubscribe }));
@@ -191,11 +192,19 @@ export function createNurturingActivities({ models, mailer, links, publicUrl, se
       return _id;
     },
 
-    /** The enrollment's record follows the workflow's end (the opt-out endpoint signals only running ones). */
-    async finishEnrollment(outcome: NurturingOutcome): Promise<void> {
+    /**
+     * The enrollment's record follows the workflow's end (the opt-out endpoint signals only running ones). Written
+     * whole if missing: an enrollment started by the automatic enrollment may end before its record is written.
+     */
+    async finishEnrollment(outcome: NurturingOutcome, ref?: EnrollmentRef): Promise<void> {
       const workflowId = workflowIdOf('finishing an enrollment');
       const status = outcome.outcome;
-      await models.Enrollment.updateOne({ _id: workflowId }, { $set: { status, outcome, endedAt: new Date() } });
+      const runId = Context.current().info.workflowExecution?.runId ?? '';
+      await models.Enrollment.updateOne(
+        { _id: workflowId },
+        { $set: { status, outcome, endedAt: new Date() }, ...(ref ? { $setOnInsert: { ...ref, runId } } : {}) },
+        { upsert: Boolean(ref) },
+      );
     },
   };
 

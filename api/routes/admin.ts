@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createTokenBodySchema, createTokenResponseSchema, createUserBodySchema, setRolesBodySchema, userIdParamsSchema, userResponseSchema } from '../../schemas/auth.ts';
+import { createTokenBodySchema, createTokenResponseSchema, createUserBodySchema, tokenListResponseSchema, setRolesBodySchema, userIdParamsSchema, userResponseSchema } from '../../schemas/auth.ts';
 import { problemSchema } from '../../schemas/common.ts';
 import { newId } from '../../models/ids.ts';
 import { hashSecret, TOKEN_PREFIX } from '../auth/principal.ts';
@@ -81,6 +81,30 @@ export const adminRoutes = (deps: ApiDeps) => {
       await alerts.raiseOrLog({ kind: 'role-changed', userId: params.id, actor: actorOf(principal), details: { rolesBefore: before, rolesAfter: after } });
       req.log.info({ userId: params.id, roles: after }, 'roles changed');
       return { user: toSessionUser({ ...user, roles: body.roles }) };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/tokens',
+    summary: 'List API tokens, revoked and expired ones included (never their secrets)',
+    tag: 'admin',
+    access: ADMIN,
+    responses: { 200: { description: 'tokens, newest first', schema: tokenListResponseSchema } },
+    async handler() {
+      const tokens = await models.ApiToken.find().sort({ createdAt: -1 }).lean();
+      const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+      return {
+        tokens: tokens.map((t) => ({
+          id: t._id,
+          name: t.name,
+          scopes: t.scopes,
+          createdBy: t.createdBy,
+          createdAt: iso(t.createdAt),
+          expiresAt: iso(t.expiresAt),
+          revokedAt: iso(t.revokedAt),
+          lastUsedAt: iso(t.lastUsedAt),
+        })),
+      };
     },
   }),
   defineRoute({

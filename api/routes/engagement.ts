@@ -1,5 +1,8 @@
 /**
  * The public side of nurturing mail, every link signed (lib/nurturing-links.ts):
+ * - the preference centre: the lead's choices per category (marketing, analytics and advertising cookies), each
+ *   change recorded as a consent change (source `preference-centre`); turning marketing off reaches every running
+ *   enrollment as an opt-out;
  * - one-click unsubscribe (RFC 8058): POST records a marketing-consent revocation (source `unsubscribe-link`) and
  *   signals every running enrollment of the lead; GET only confirms the link and offers the POST (link scanners
  *   prefetch GETs, so a GET never unsubscribes). A forged or expired token: 403, nothing changed.
@@ -10,7 +13,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Response } from 'express';
 import { problemSchema } from '../../schemas/common.ts';
-import { engagementWebhookBodySchema, tokenParamsSchema } from '../../schemas/sequences.ts';
+import { engagementWebhookBodySchema, PREFERENCE_CATEGORIES, preferencesBodySchema, tokenParamsSchema } from '../../schemas/sequences.ts';
 import { createAuditLog } from '../../lib/audit/audit-log.ts';
 import { createConsents } from '../../lib/consents.ts';
 import { currentPolicy } from '../../lib/policy.ts';
@@ -62,6 +65,16 @@ export const engagementRoutes = ({ models, temporal, keyring, logger }: ApiDeps)
     }
     return true;
   };
+
+  /** The lead a preference link is for; 403 for a forged or expired link, or a lead erased meanwhile. */
+  const preferenceSubject = async (token: string) => {
+    const claims = await verified(token, 'preferences');
+    const enrollment = claims && (await models.Enrollment.findById(claims.workflowId, { accountId: 1, leadId: 1 }).lean());
+    if (!enrollment) throw forbidden('This preferences link is not valid');
+    return { accountId: enrollment.accountId, subjectType: 'lead' as const, subjectId: enrollment.leadId };
+  };
+  const currentChoices = async (subject: { accountId: string; subjectType: 'lead'; subjectId: string }) =>
+    (await consents.current(subject)).filter((c) => (PREFERENCE_CATEGORIES as readonly string[]).includes(c.category)).map((c) => ({ category: c.category, granted: c.granted }));
 
   const sendPixel = (res: Response) => {
     res.status(200).set({ 'content-type': 'image/gif', 'cache-control': 'no-store, max-age=0' }).send(PIXEL);
@@ -115,6 +128,52 @@ export const engagementRoutes = ({ models, temporal, keyring, logger }: ApiDeps)
     }),
     defineRoute({
       method: 'get',
+      path: '/api/preferences/:token',
+      summary: 'The preference centre of a nurturing mail’s recipient: the current choice per category (HTML form, or JSON when asked for)',
+      tag: 'nurturing',
+      access: { roles: 'public' },
+      params: tokenParamsSchema,
+      responses: { 200: { description: 'the choices (text/html form, or JSON)' }, 403: { description: 'forged or expired link', schema: problemSchema } },
+      async handler({ params, req, res }) {
+        const subject = await preferenceSubject(params.token);
+        const choices = await currentChoices(subject);
+        if (req.accepts(['html', 'json']) === 'json') return { categories: choices };
+        res.status(200).type('html').send(preferencePage(choices));
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/preferences/:token',
+      summary: 'Saves the preference centre: each category granted or revoked; every change is a consent record (source preference-centre); marketing off stops marketing mail of every running enrollment',
+      tag: 'nurturing',
+      access: { roles: 'public' },
+      params: tokenParamsSchema,
+      body: preferencesBodySchema,
+      responses: {
+        200: { description: 'saved: the choices and what changed' },
+        400: { description: 'a category missing or not granted/revoked: every failing field', schema: problemSchema },
+        403: { description: 'forged or expired link: nothing changed', schema: problemSchema },
+      },
+      async handler({ params, body, principal, req, res }) {
+        const subject = await preferenceSubject(params.token);
+        const before = new Map((await currentChoices(subject)).map((c) => [c.category, c.granted]));
+        const policy = await currentPolicy(models);
+        const changed: string[] = [];
+        for (const category of PREFERENCE_CATEGORIES) {
+          const granted = body[category] === 'granted';
+          if (before.get(category) === granted) continue;
+          await consents.record({ ...subject, category, granted, policyVersion: String(policy?._id ?? 'unknown'), source: 'preference-centre' });
+          await audit.append({ actor: actorOf(principal), action: granted ? 'consent.granted' : 'consent.revoked', target: { type: 'lead', id: subject.subjectId }, details: { accountId: subject.accountId, category, source: 'preference-centre' } });
+          changed.push(category);
+        }
+        const signalled = changed.includes('marketing') && body.marketing === 'revoked' ? await signalOptOut(models, temporal, subject.accountId, subject.subjectId, logger) : [];
+        const choices = await currentChoices(subject);
+        if (req.is('application/x-www-form-urlencoded')) return void res.status(200).type('html').send(preferencePage(choices, changed.length ? 'Your choices are saved.' : 'Nothing changed.'));
+        return { categories: choices, changed, enrollmentsSignalled: signalled.length };
+      },
+    }),
+    defineRoute({
+      method: 'get',
       path: '/t/o/:token.gif',
       summary: 'Open pixel of a nurturing mail (always answers the image; counts only genuine tokens)',
       tag: 'nurturing',
@@ -162,3 +221,19 @@ export const engagementRoutes = ({ models, temporal, keyring, logger }: ApiDeps)
     ),
   ];
 };
+
+const LABELS: Record<(typeof PREFERENCE_CATEGORIES)[number], string> = {
+  marketing: 'Marketing mail (offers, news, follow-ups)',
+  'cookies.analytics': 'Analytics cookies on our website',
+  'cookies.advertising': 'Advertising cookies on our website',
+};
+
+/** A plain form that works in any browser without JavaScript; no personal data on the page. */
+function preferencePage(choices: { category: string; granted: boolean }[], notice?: string): string {
+  const granted = new Map(choices.map((c) => [c.category, c.granted]));
+  const rows = PREFERENCE_CATEGORIES.map((c) => {
+    const on = granted.get(c) === true;
+    return `<fieldset><legend>${LABELS[c]}</legend><label><input type="radio" name="${c}" value="granted"${on ? ' checked' : ''}> Yes</label> <label><input type="radio" name="${c}" value="revoked"${on ? '' : ' checked'}> No</label></fieldset>`;
+  }).join('');
+  return `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Your mail preferences</title><main><h1>Your mail preferences</h1>${notice ? `<p role="status">${notice}</p>` : ''}<form method="post">${rows}<p>Service messages about things you asked for (appointments, security) are always sent.</p><button type="submit">Save my choices</button></form></main></html>`;
+}

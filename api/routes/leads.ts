@@ -30,6 +30,9 @@ import type { ApiDeps } from '../deps.ts';
 import { actorOf } from '../audit-actor.ts';
 import { badRequest, conflict, HttpProblem, notFound } from '../problem.ts';
 import { defineRoute } from './registry.ts';
+import { enrollmentViews } from './sequences.ts';
+import { signalGoal, startAutoEnrollment } from '../../lib/enrollments.ts';
+import { SEQUENCE_GOALS } from '../../schemas/sequences.ts';
 
 const WRITE = ['ops', 'admin'] as const;
 const READ = ['ops', 'engineer', 'admin'] as const;
@@ -69,7 +72,7 @@ export function toApiLead(l: StoredLead) {
   };
 }
 
-export const leadRoutes = ({ models, keyring }: ApiDeps) => {
+export const leadRoutes = ({ models, keyring, temporal, config }: ApiDeps) => {
   const audit = createAuditLog(models.AuditEntry);
   const base = '/api/accounts/:accountId/leads';
 
@@ -121,7 +124,8 @@ export const leadRoutes = ({ models, keyring }: ApiDeps) => {
           throw err;
         }
         await audit.append({ actor: actorOf(principal), action: 'lead.created', target: { type: 'lead', id }, details: { accountId: params.accountId } });
-        req.log.info({ accountId: params.accountId, leadId: id }, 'lead created');
+        const autoEnrollment = await startAutoEnrollment(models, temporal, { accountId: params.accountId, leadId: id }, { taskQueue: config.temporal.taskQueue });
+        req.log.info({ accountId: params.accountId, leadId: id, autoEnrollment }, 'lead created');
         res.status(201).location(`/api/accounts/${params.accountId}/leads/${id}`).json(toApiLead(lead.toObject() as StoredLead));
       },
     }),
@@ -178,6 +182,40 @@ export const leadRoutes = ({ models, keyring }: ApiDeps) => {
       },
     }),
     defineRoute({
+      method: 'get',
+      path: `${base}/:leadId/enrollments`,
+      summary: 'A lead’s nurturing enrollments, newest first, with each sequence’s name and the steps of its version (the state and what happened: GET /api/sequences/{id}/enrollments/{leadId})',
+      tag: 'leads',
+      access: { roles: READ, scope: 'leads:read' },
+      params: leadParamsSchema,
+      responses: { 200: { description: 'the enrollments' }, 404: { description: 'no such lead in this account', schema: problemSchema } },
+      async handler({ params }) {
+        if (!(await models.Lead.exists({ _id: params.leadId, accountId: params.accountId }))) throw notFound(`No lead ${params.leadId} in account ${params.accountId}`);
+        const found = await models.Enrollment.find({ accountId: params.accountId, leadId: params.leadId }).sort({ createdAt: -1 }).limit(200).lean();
+        return { enrollments: await enrollmentViews(models, found) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: `${base}/:leadId/goals`,
+      summary: 'A nurturing goal reached outside the mail (a meeting booked, the lead converted in the CRM, a reply seen elsewhere): every running enrollment of the lead whose sequence has that goal ends',
+      tag: 'leads',
+      access: { roles: WRITE, scope: 'leads:write' },
+      params: leadParamsSchema,
+      body: { type: 'object', additionalProperties: false, required: ['goal'], properties: { goal: { enum: SEQUENCE_GOALS } } },
+      responses: {
+        200: { description: 'the enrollments told (workflow IDs)' },
+        400: { description: 'invalid input', schema: problemSchema },
+        404: { description: 'no such lead in this account', schema: problemSchema },
+      },
+      async handler({ params, body, principal, req }) {
+        if (!(await models.Lead.exists({ _id: params.leadId, accountId: params.accountId }))) throw notFound(`No lead ${params.leadId} in account ${params.accountId}`);
+        const signalled = await signalGoal(models, temporal, params.accountId, params.leadId, body.goal, req.log);
+        await audit.append({ actor: actorOf(principal), action: 'lead.goal-reached', target: { type: 'lead', id: params.leadId }, details: { accountId: params.accountId, goal: body.goal, enrollments: signalled.length } });
+        return { goal: body.goal, enrollmentsSignalled: signalled };
+      },
+    }),
+    defineRoute({
       method: 'patch',
       path: `${base}/:leadId`,
       summary: 'Change a lead: the fields sent (null clears one). Status moves new → nurturing → qualified → converted, or to lost from an open stage; other moves answer 409 naming the allowed ones. An address of another lead: 409 naming it',
@@ -216,7 +254,9 @@ export const leadRoutes = ({ models, keyring }: ApiDeps) => {
           if (err instanceof mongoose.Error.DocumentNotFoundError) throw conflict(`Lead ${params.leadId} was changed or removed meanwhile; reload it and try again`);
           throw err;
         }
-        req.log.info({ accountId: params.accountId, leadId: params.leadId, fields: Object.keys(body), ...(body.status && body.status !== from ? { from, to: body.status } : {}) }, 'lead changed');
+        // A converted lead has reached the nurturing goal: its running enrollments end (the send re-checks anyway).
+        const goalSignalled = body.status === 'converted' && from !== 'converted' ? await signalGoal(models, temporal, params.accountId, params.leadId, 'converted', req.log) : [];
+        req.log.info({ accountId: params.accountId, leadId: params.leadId, fields: Object.keys(body), ...(body.status && body.status !== from ? { from, to: body.status, goalSignalled: goalSignalled.length } : {}) }, 'lead changed');
         return toApiLead(lead.toObject() as StoredLead);
       },
     }),
@@ -249,7 +289,8 @@ export const leadRoutes = ({ models, keyring }: ApiDeps) => {
             userExists: async (id) => Boolean(await models.User.exists({ _id: id })),
           });
           await auditImport(report);
-          req.log.info({ accountId: params.accountId, importId: report.importId, rows: report.rows, imported: report.imported, rejected: report.rejected.length, ms: Date.now() - started }, 'leads imported');
+          const autoEnrollment = report.imported ? await startAutoEnrollment(models, temporal, { accountId: params.accountId, importId: report.importId }, { taskQueue: config.temporal.taskQueue }) : null;
+          req.log.info({ autoEnrollment,  accountId: params.accountId, importId: report.importId, rows: report.rows, imported: report.imported, rejected: report.rejected.length, ms: Date.now() - started }, 'leads imported');
           return report;
         } catch (err) {
           if (err instanceof ImportHeaderError) throw new HttpProblem(400, 'validation', 'The CSV file is not usable', err.message, err.errors.map((e) => ({ path: `/header/${e.field}`, message: e.message })));

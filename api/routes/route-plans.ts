@@ -6,7 +6,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { ApplicationFailure } from '@temporalio/common';
 import { workflowIds } from '../../contracts/workflow-ids.ts';
 import { problemSchema } from '../../schemas/common.ts';
-import { accountOnlyParamsSchema, approvePlanBodySchema, planningDayParamsSchema, startPlanningBodySchema } from '../../schemas/route-plans.ts';
+import { accountOnlyParamsSchema, approvePlanBodySchema, mapSettingsSchema, planningDayParamsSchema, planVersionParamsSchema, planVersionSchema, startPlanningBodySchema } from '../../schemas/route-plans.ts';
 import { approvePlanUpdate, planningStateQuery, replanUpdate, type dailyRoutePlanning } from '../../workflows/daily-route-planning.ts';
 import { planningDay, regionsWithZones } from '../../lib/field/planning-day.ts';
 import { accountIdKey, planDateKey, regionKey } from '../../lib/search-attributes.ts';
@@ -18,6 +18,58 @@ import { defineRoute } from './registry.ts';
 
 const STAFF = ['ops', 'engineer', 'admin'] as const;
 const OPS = ['ops', 'admin'] as const;
+
+const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : undefined);
+
+/** The stored version as the console reads it (the geometry decrypted by the model; jobs and technicians by ID). */
+type Instant = Date | null | undefined;
+interface StoredPlan {
+  _id: string;
+  accountId: string;
+  region: string;
+  date: string;
+  version: number;
+  status: string;
+  estimated: boolean;
+  routes: { technicianId: string; departure?: Instant; arrival?: Instant; distanceMeters: number; durationSeconds: number; stops: { jobId: string; arrival: Date; start: Date; departure: Date; waitSeconds?: number | null; fixed?: boolean | null }[] }[];
+  unassigned: { jobId?: string | null; reason?: string | null }[];
+  geometry?: unknown;
+  totals?: Record<string, number | null | undefined> | null;
+  technicians?: number | null;
+  unplaceablePoints?: number | null;
+  approvedBy?: string | null;
+  approvedAt?: Instant;
+  createdAt?: Instant;
+}
+
+function planVersionOut(p: StoredPlan) {
+  const geometry = p.geometry as { format?: string; routes?: Record<string, string> } | null | undefined;
+  return {
+    planId: p._id,
+    accountId: p.accountId,
+    region: p.region,
+    date: p.date,
+    version: p.version,
+    status: p.status,
+    estimated: p.estimated,
+    routes: p.routes.map((r) => ({
+      technicianId: r.technicianId,
+      departure: iso(r.departure),
+      arrival: iso(r.arrival),
+      distanceMeters: r.distanceMeters,
+      durationSeconds: r.durationSeconds,
+      stops: r.stops.map((s) => ({ jobId: s.jobId, arrival: iso(s.arrival)!, start: iso(s.start)!, departure: iso(s.departure)!, waitSeconds: s.waitSeconds ?? 0, fixed: s.fixed ?? false })),
+    })),
+    unassigned: p.unassigned.map((u) => ({ jobId: u.jobId ?? '', reason: u.reason ?? '' })),
+    geometry: geometry?.routes ? { format: geometry.format ?? 'polyline5', routes: geometry.routes } : null,
+    totals: p.totals ?? {},
+    technicians: p.technicians ?? undefined,
+    unplaceablePoints: p.unplaceablePoints ?? 0,
+    approvedBy: p.approvedBy ?? undefined,
+    approvedAt: iso(p.approvedAt),
+    createdAt: iso(p.createdAt)!,
+  };
+}
 
 export const routePlanRoutes = ({ models, temporal, config }: ApiDeps) => {
   const audit = createAuditLog(models.AuditEntry);
@@ -74,6 +126,29 @@ export const routePlanRoutes = ({ models, temporal, config }: ApiDeps) => {
       async handler({ params }) {
         return asked(() => handleOf(params).query(planningStateQuery));
       },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/accounts/:accountId/route-plans/:region/:date/versions/:version',
+      summary: 'One stored version of the day’s plan: each technician’s stops with their times, the unassigned jobs with the solver’s reason, the drawn routes',
+      tag: 'field',
+      access: { roles: STAFF, scope: 'field:read' },
+      params: planVersionParamsSchema,
+      responses: { 200: { description: 'the plan version', schema: planVersionSchema }, 404: { description: 'no such version', schema: problemSchema } },
+      async handler({ params }) {
+        const plan = await models.RoutePlan.findOne({ accountId: params.accountId, region: params.region, date: params.date, version: params.version }).lean();
+        if (!plan) throw notFound(`No version ${params.version} of the plan for ${params.region} on ${params.date}`);
+        return planVersionOut(plan);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/field/map-settings',
+      summary: 'How the console draws its field map: the tile URL template (MAP_TILE_URL), or null for a map without tiles',
+      tag: 'field',
+      access: { roles: STAFF },
+      responses: { 200: { description: 'the settings', schema: mapSettingsSchema } },
+      handler: () => ({ tileUrl: config.map?.tileUrl ?? null }),
     }),
     defineRoute({
       method: 'post',

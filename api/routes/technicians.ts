@@ -20,13 +20,18 @@ import {
   listTechniciansQuerySchema,
   technicianListSchema,
   technicianSchema,
+  technicianUnavailableBodySchema,
+  technicianUnavailableSchema,
   updateJobBodySchema,
   updateTechnicianBodySchema,
 } from '../../schemas/field-service.ts';
 import type { ApiDeps } from '../deps.ts';
 import { badRequest, notFound } from '../problem.ts';
 import { defineRoute } from './registry.ts';
-import { signalPlanningDay } from '../../lib/field/planning-signals.ts';
+import { signalPlanningDay, signalTechnicianUnavailable } from '../../lib/field/planning-signals.ts';
+import { localDate } from '../../lib/field/shift.ts';
+import { createAuditLog } from '../../lib/audit/audit-log.ts';
+import { actorOf } from '../audit-actor.ts';
 
 const OPS = ['ops', 'admin'] as const;
 const STAFF = ['ops', 'engineer', 'admin'] as const;
@@ -107,6 +112,7 @@ function assign(doc: { set(path: string, value: unknown): unknown }, body: Recor
 }
 
 export const technicianRoutes = ({ models, temporal }: ApiDeps) => {
+  const audit = createAuditLog(models.AuditEntry);
   const requireAccount = async (accountId: string) => {
     if (!(await models.Account.exists({ _id: accountId }))) throw notFound(`No account ${accountId}`);
   };
@@ -187,6 +193,36 @@ export const technicianRoutes = ({ models, temporal }: ApiDeps) => {
         assign(t, body);
         await t.save();
         return technicianOut(t.toObject());
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/technicians/:technicianId/unavailable',
+      summary: 'Mark a technician unavailable for a day (all of it, or from a time): the running planning day re-plans their remaining stops, keeping done and in-progress ones',
+      tag: 'field',
+      access: { roles: OPS, scope: 'field:write' },
+      params: technicianParamsSchema,
+      body: technicianUnavailableBodySchema,
+      responses: {
+        200: { description: 'recorded (again, if already: the latest reason and time count)', schema: technicianUnavailableSchema },
+        400: { description: 'invalid input: every failing field', schema: problemSchema },
+        404: { description: 'no such technician', schema: problemSchema },
+      },
+      async handler({ params, body, principal }) {
+        const t = await models.Technician.findById(params.technicianId);
+        if (!t) throw notFound(`No technician ${params.technicianId}`);
+        const zone = t.shift.timeZone;
+        const from = body.from ? new Date(body.from) : undefined;
+        const date = body.date ?? localDate(from ?? new Date(), zone);
+        if (from && localDate(from, zone) !== date) throw badRequest([{ path: '/body/from', message: `must fall on ${date} in the technician’s time zone (${zone})` }]);
+        // Stored first, so a plan made later (the morning plan, a retry) takes it in whether or not a day is running.
+        const actor = actorOf(principal);
+        const entry = { date, from, reason: body.reason, recordedBy: actor.id, recordedAt: new Date() };
+        t.set('unavailable', [...t.unavailable.filter((u) => u.date !== date), entry]);
+        await t.save();
+        const signalled = await signalTechnicianUnavailable(temporal, { accountId: t.accountId, region: t.region, date }, t._id);
+        await audit.append({ actor, action: 'technician.unavailable', target: { type: 'technician', id: t._id }, details: defined({ accountId: t.accountId, region: t.region, date, from: iso(from), reason: body.reason, signalled }) });
+        return defined({ technicianId: t._id, date, from: iso(from), reason: body.reason, signalled });
       },
     }),
     defineRoute({

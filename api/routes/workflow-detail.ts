@@ -4,10 +4,11 @@
  *
  * History payloads are decoded through the client's data converter (the encrypting codec) for engineers and admins
  * only; everyone else (ops, API tokens) gets each payload replaced by a marker with its size — decided here, so the
- * redacted answer never holds payload bytes. Signal, cancel and terminate need a reason and are audited (actor,
- * action, workflow, run, reason — never the signal's arguments). Temporal's own termination reason names the actor
- * only: the free-text reason stays in the audit log, not in the (unencrypted) history field.
+ * redacted answer never holds payload bytes. Signal, cancel, terminate and reset need a reason and are audited (actor,
+ * action, workflow, run, reason — never the signal's arguments). Temporal's own termination and reset reasons name the
+ * actor only: the free-text reason stays in the audit log, not in the (unencrypted) history field.
  */
+import { randomUUID } from 'node:crypto';
 import { isGrpcServiceError, WorkflowNotFoundError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { problemSchema } from '../../schemas/common.ts';
@@ -18,6 +19,7 @@ import {
   workflowHistoryQuerySchema,
   workflowHistorySchema,
   workflowIdParamsSchema,
+  workflowResetBodySchema,
   workflowRunQuerySchema,
   workflowSignalBodySchema,
 } from '../../schemas/workflow-detail.ts';
@@ -30,10 +32,13 @@ import { HttpProblem, notFound } from '../problem.ts';
 import { toSummary } from '../workflow-summaries.ts';
 import { BUSINESS_SUMMARIES } from '../workflow-business-summary.ts';
 import { decodePayloads, renderHistory, timestampIso } from '../workflow-history.ts';
+import { resetPoint } from '../workflow-reset.ts';
 import { defineRoute } from './registry.ts';
 
 /** gRPC status NOT_FOUND. */
 const GRPC_NOT_FOUND = 5;
+/** gRPC statuses Temporal answers a reset it will not do with (e.g. a reset point it does not accept). */
+const GRPC_REFUSALS = new Set([3 /* INVALID_ARGUMENT */, 9 /* FAILED_PRECONDITION */]);
 const SUMMARY_QUERY_TIMEOUT_MS = 5_000;
 const HISTORY_PAGE_SIZE = 1_000;
 /** Enums are exported both ways (number → name too). */
@@ -49,6 +54,7 @@ const notRunning = (workflowId: string, status: string) =>
 const isNotFound = (err: unknown) => err instanceof WorkflowNotFoundError || (isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND);
 
 type Failure = proto.temporal.api.failure.v1.IFailure;
+type ResetRequest = proto.temporal.api.workflowservice.v1.IResetWorkflowExecutionRequest;
 
 export const workflowDetailRoutes = ({ temporal, config, models }: ApiDeps) => {
   const audit = createAuditLog(models.AuditEntry);
@@ -203,10 +209,61 @@ export const workflowDetailRoutes = ({ temporal, config, models }: ApiDeps) => {
     404: { description: 'no such workflow (or run)', schema: problemSchema },
     409: { description: 'the workflow is not running', schema: problemSchema },
   };
-  const terminatedBy = (principal: Principal | null) => {
+  const byActor = (verb: string, principal: Principal | null) => {
     const a = actorOf(principal);
-    return `Terminated from the LORO console by ${a.kind}${a.id ? ` ${a.id}` : ''}; the reason is in the audit log`;
+    return `${verb} from the LORO console by ${a.kind}${a.id ? ` ${a.id}` : ''}; the reason is in the audit log`;
   };
+  const terminatedBy = (principal: Principal | null) => byActor('Terminated', principal);
+
+  /**
+   * Resets a run (running or closed) to the end of a workflow task: Temporal terminates the run if it still runs and
+   * starts a new one with the history up to that point (signals after it are re-applied). The request ID makes it
+   * idempotent: a retry finds the first reset in the audit log and answers it, and Temporal gets the same ID.
+   */
+  async function reset(workflowId: string, body: { reason: string; runId?: string; eventId?: number; requestId?: string }, principal: Principal | null): Promise<WorkflowActionResult> {
+    const requestId = body.requestId ?? randomUUID();
+    const earlier = await models.AuditEntry.findOne({ action: 'workflow.reset', 'target.id': workflowId, 'details.requestId': requestId }).lean();
+    if (earlier) {
+      const d = earlier.details as { runId: string; newRunId: string; eventId: number };
+      return { workflowId, runId: d.runId, newRunId: d.newRunId, eventId: d.eventId, action: 'reset', auditSeq: earlier._id };
+    }
+    const refuse = async (problem: HttpProblem): Promise<never> => {
+      await audit.append({ actor: actorOf(principal), action: 'workflow.reset.refused', target: { type: 'workflow', id: workflowId }, details: { reason: problem.slug, status: problem.status } });
+      throw problem;
+    };
+    let runId: string;
+    let workflowType: string;
+    let eventId: number;
+    let newRunId: string;
+    try {
+      const desc = await describe(workflowId, body.runId);
+      ({ runId, type: workflowType } = desc);
+      eventId = await resetPoint(temporal, config.temporal.namespace, { workflowId, runId }, body.eventId);
+      const res = await temporal.workflowService.resetWorkflowExecution({
+        namespace: config.temporal.namespace,
+        workflowExecution: { workflowId, runId },
+        reason: byActor('Reset', principal),
+        // protobufjs encodes a JS number into the int64 field; its typings only spell Long.
+        workflowTaskFinishEventId: eventId as unknown as ResetRequest['workflowTaskFinishEventId'],
+        requestId,
+        resetReapplyType: proto.temporal.api.enums.v1.ResetReapplyType.RESET_REAPPLY_TYPE_SIGNAL,
+      });
+      newRunId = res.runId ?? '';
+    } catch (err) {
+      if (err instanceof HttpProblem) return refuse(err);
+      if (isGrpcServiceError(err) && err.code !== undefined && GRPC_REFUSALS.has(err.code)) {
+        return refuse(new HttpProblem(409, 'reset-refused', 'Conflict', `Temporal refused to reset ${workflowId}: ${err.details ?? 'no reason given'}`));
+      }
+      throw err;
+    }
+    const entry = await audit.append({
+      actor: actorOf(principal),
+      action: 'workflow.reset',
+      target: { type: 'workflow', id: workflowId },
+      details: { runId, newRunId, eventId, requestId, workflowType, reason: body.reason.trim() },
+    });
+    return { workflowId, runId, newRunId, eventId, action: 'reset', auditSeq: entry.seq };
+  }
 
   return [
     defineRoute({
@@ -292,6 +349,21 @@ export const workflowDetailRoutes = ({ temporal, config, models }: ApiDeps) => {
       body: workflowActionBodySchema,
       responses: actionResponses,
       handler: ({ params, body, principal }) => act('terminate', params.workflowId, body, principal, (h) => h.terminate(terminatedBy(principal))),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/workflows/:workflowId/reset',
+      summary: 'Reset a run to its last completed workflow task (or a chosen workflow task event): a new run continues from there; with a reason (audited), idempotent by requestId',
+      tag: 'workflows',
+      access: { roles: ['engineer', 'admin'] },
+      params: workflowIdParamsSchema,
+      body: workflowResetBodySchema,
+      responses: {
+        ...actionResponses,
+        400: { description: 'no reason given, a malformed body, or an eventId that is no workflow task event of the run', schema: problemSchema },
+        409: { description: 'nothing to reset to, or Temporal refused the reset', schema: problemSchema },
+      },
+      handler: ({ params, body, principal }) => reset(params.workflowId, body, principal),
     }),
   ];
 };

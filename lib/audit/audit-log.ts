@@ -56,26 +56,44 @@ const toEntry = (d: AuditEntryDoc & { _id: number }): AuditEntry => ({
   hash: d.hash,
 });
 
+/**
+ * Appends of one process go through one queue per collection: a busy worker appends one entry after another
+ * instead of every append racing every other for the next number. Other processes can still take a number first;
+ * the loser re-reads the tail and retries.
+ */
+const queues = new WeakMap<object, { tail: Promise<unknown> }>();
+
 export function createAuditLog(AuditEntry: ReturnType<typeof auditEntryModel>, clock: () => Date = () => new Date()) {
   async function tail(): Promise<{ seq: number; hash: string }> {
     const last = await AuditEntry.findOne().sort({ _id: -1 }).lean<AuditEntryDoc & { _id: number }>();
     return last ? { seq: last._id, hash: last.hash } : { seq: 0, hash: GENESIS_HASH };
   }
+  let q = AuditEntry ? queues.get(AuditEntry) : undefined;
+  if (!q) {
+    q = { tail: Promise.resolve() };
+    if (AuditEntry) queues.set(AuditEntry, q);
+  }
+
+  async function appendNow(event: AuditEvent): Promise<AuditEntry> {
+    for (let attempt = 1; attempt <= 50; attempt++) {
+      const prev = await tail();
+      const base = { seq: prev.seq + 1, at: clock(), ...event, prevHash: prev.hash };
+      const entry: AuditEntry = { ...base, hash: entryHash(base) };
+      try {
+        await AuditEntry.create({ _id: entry.seq, at: entry.at, actor: entry.actor, action: entry.action, target: entry.target, details: entry.details, prevHash: entry.prevHash, hash: entry.hash });
+        return entry;
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+      }
+    }
+    throw new AuditAppendError(event.action, 50);
+  }
 
   const log = {
-    async append(event: AuditEvent): Promise<AuditEntry> {
-      for (let attempt = 1; attempt <= 50; attempt++) {
-        const prev = await tail();
-        const base = { seq: prev.seq + 1, at: clock(), ...event, prevHash: prev.hash };
-        const entry: AuditEntry = { ...base, hash: entryHash(base) };
-        try {
-          await AuditEntry.create({ _id: entry.seq, at: entry.at, actor: entry.actor, action: entry.action, target: entry.target, details: entry.details, prevHash: entry.prevHash, hash: entry.hash });
-          return entry;
-        } catch (err) {
-          if (!isDuplicateKeyError(err)) throw err;
-        }
-      }
-      throw new AuditAppendError(event.action, 50);
+    append(event: AuditEvent): Promise<AuditEntry> {
+      const appended = q!.tail.then(() => appendNow(event));
+      q!.tail = appended.catch(() => undefined);
+      return appended;
     },
 
     /** Walks the chain in sequence order; streams, so a long log is never held in memory. */

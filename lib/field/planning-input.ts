@@ -42,6 +42,11 @@ export interface PlanningInput {
   notBefore?: Date;
   /** Technicians who dropped out today (their fixed stops stay, they get no new ones). */
   unavailable?: string[];
+  /**
+   * Of those, the ones dropping out later in the day: until then they may take new stops that bring them back
+   * to their end by that instant. An instant already past (or before their fixed stops end) means none.
+   */
+  unavailableFrom?: Record<string, Date>;
 }
 
 export interface PlanningDay {
@@ -111,8 +116,10 @@ export function buildPlanningDay(input: PlanningInput): PlanningDay {
     const vehicle: Vehicle = { id: tech._id, start: at(tech.startLocation), shift, skills: tech.skills ?? [] };
     if (tech.endLocation) vehicle.end = at(tech.endLocation);
     if (input.notBefore) vehicle.availableFrom = Math.max(shift[0], t(input.notBefore));
-    // No new stops for a technician who dropped out: nothing is free after their shift's start.
-    if (unavailable.has(tech._id)) vehicle.availableFrom = shift[1];
+    // No new stops for a technician who dropped out: nothing is free after their shift's start. One leaving
+    // later works a shorter shift instead (settled below, once their fixed stops are known).
+    const leaving = input.unavailableFrom?.[tech._id];
+    if (unavailable.has(tech._id) && !(leaving && t(leaving) > (vehicle.availableFrom ?? shift[0]))) vehicle.availableFrom = shift[1];
     vehicles.push(vehicle);
   }
   const planned = new Set(vehicles.map((v) => v.id));
@@ -157,6 +164,14 @@ export function buildPlanningDay(input: PlanningInput): PlanningDay {
       job.fixed!.position = position;
       jobs.push(job);
     });
+  }
+  for (const vehicle of vehicles) {
+    const leaving = input.unavailableFrom?.[vehicle.id];
+    if (!unavailable.has(vehicle.id) || !leaving || vehicle.availableFrom === vehicle.shift[1]) continue;
+    // The work already begun is never cut short: leaving before it ends means no new stops, the shift unchanged.
+    const begunUntil = Math.max(-Infinity, ...(fixedByTech.get(vehicle.id) ?? []).map(({ job }) => job.fixed!.departure));
+    if (begunUntil >= t(leaving)) vehicle.availableFrom = vehicle.shift[1];
+    else vehicle.shift = [vehicle.shift[0], Math.min(vehicle.shift[1], t(leaving))];
   }
   return { problem: { vehicles, jobs }, points, baseMs, skipped, offDuty };
 }

@@ -7,6 +7,9 @@ import { Rng } from './rng.ts';
 import type { Job, Problem, Vehicle } from './types.ts';
 
 export const SKILLS = ['electric', 'gas', 'water', 'hvac', 'solar'] as const;
+/** Road distance ÷ straight line, and the average speed, of the synthetic city. */
+export const SYNTHETIC_DETOUR = 1.3;
+export const SYNTHETIC_SPEED_KMH = 30;
 
 export interface SyntheticOptions {
   jobs: number;
@@ -16,7 +19,12 @@ export interface SyntheticOptions {
   side?: number;
 }
 
-export function syntheticDay({ jobs: nJobs, technicians, seed = 1, side = 30_000 }: SyntheticOptions): Problem {
+export function syntheticDay(options: SyntheticOptions): Problem {
+  return syntheticDayWithPoints(options).problem;
+}
+
+/** The same day and the plane coordinates (metres) of its locations, for a bench that asks a road network. */
+export function syntheticDayWithPoints({ jobs: nJobs, technicians, seed = 1, side = 30_000 }: SyntheticOptions): { problem: Problem; points: [number, number][] } {
   const rng = new Rng(seed);
   const points: [number, number][] = [];
   const point = () => {
@@ -51,7 +59,7 @@ export function syntheticDay({ jobs: nJobs, technicians, seed = 1, side = 30_000
     const skills = skillDraw < 0.4 ? [] : skillDraw < 0.9 ? [SKILLS[rng.int(SKILLS.length)]!] : [SKILLS[rng.int(2)]!, SKILLS[2 + rng.int(3)]!];
     return { id: `job-${i + 1}`, location, service, timeWindows, skills, priority: rng.next() < 0.85 ? 'must' : 'optional' };
   });
-  const distances = points.map(([x1, y1]) => points.map(([x2, y2]) => Math.round(1.3 * Math.hypot(x1 - x2, y1 - y2))));
-  const durations = distances.map((row) => row.map((d) => Math.round(d / (30_000 / hour))));
-  return { vehicles, jobs, durations, distances };
+  const distances = points.map(([x1, y1]) => points.map(([x2, y2]) => Math.round(SYNTHETIC_DETOUR * Math.hypot(x1 - x2, y1 - y2))));
+  const durations = distances.map((row) => row.map((d) => Math.round(d / ((SYNTHETIC_SPEED_KMH * 1000) / hour))));
+  return { problem: { vehicles, jobs, durations, distances }, points };
 }

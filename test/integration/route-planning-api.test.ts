@@ -83,6 +83,23 @@ describe('route planning over HTTP', () => {
     expect(plan?.status).toBe('published');
   });
 
+  it('hands the console a stored version (stops with times, drawn routes) and its map settings', async () => {
+    const state = (await ops.request('GET', dayPath())).json;
+    const current = await ops.request('GET', `${dayPath()}/versions/${state.version}`);
+    expect(current.status, current.text).toBe(200);
+    expect(current.json).toMatchObject({ version: state.version, status: 'published', estimated: true, unassigned: [] });
+    const stops = current.json.routes.flatMap((r: { stops: { jobId: string }[] }) => r.stops);
+    expect(stops).toHaveLength(4);
+    expect(stops.every((s: { arrival: string; departure: string }) => Date.parse(s.departure) > Date.parse(s.arrival))).toBe(true);
+    for (const r of current.json.routes.filter((x: { stops: unknown[] }) => x.stops.length)) {
+      expect(current.json.geometry.routes[r.technicianId]).toEqual(expect.any(String));
+    }
+    expect((await ops.request('GET', `${dayPath()}/versions/1`)).json.status).toBe('superseded');
+    expect((await ops.request('GET', `${dayPath()}/versions/${state.version + 1}`)).status).toBe(404);
+    expect((await ops.request('GET', `${dayPath()}/versions/zero`)).status).toBe(400);
+    expect((await ops.request('GET', '/api/field/map-settings')).json).toEqual({ tileUrl: null });
+  });
+
   it('the morning trigger picks the regions whose local planning time has come', async () => {
     const times = engine.config.planning;
     const tokyoSixAm = new Date(`${date}T06:00:00+09:00`);

@@ -2,8 +2,9 @@
  * The workflow monitor's detail API against the real engine: an account's onboarding described with its business
  * summary; its history decoded through the codec for an engineer and redacted for ops (no payload bytes, no key
  * IDs); signal, cancel and terminate with a reason, audited, refused with 409 once the workflow is closed;
- * 404 for unknown workflows; ops cannot act (403).
+ * 404 for unknown workflows; ops cannot act (403); reset makes a new run that runs on, idempotent by request ID.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type proto from '@temporalio/proto';
 import { addUser, HttpSession, startEngine, type Engine } from '../fixtures/engine.ts';
@@ -183,5 +184,68 @@ describe('actions', () => {
     const cancelled = await engineer.request('POST', `${second.path}/cancel`, { reason: 'duplicate account' });
     expect(cancelled.status).toBe(200);
     await waitFor('the onboarding cancelled', async () => (await engineer.request('GET', second.path)).json.status === 'CANCELLED');
+  });
+});
+
+describe('reset', () => {
+  it('needs an engineer and a reason; resets to the last completed workflow task: a new run that really runs on; a retry with the same requestId answers the same reset; audited', async () => {
+    const { workflowId, path } = await welcomedOnboarding();
+    const before = (await engineer.request('GET', path)).json;
+    expect((await ops.request('POST', `${path}/reset`, { reason: 'ops should not' })).status).toBe(403);
+    const missing = await engineer.request('POST', `${path}/reset`, { requestId: 'nope' });
+    expect(missing.status).toBe(400);
+    expect(missing.json.errors.map((e: { path: string }) => e.path).sort()).toEqual(['/body/reason', '/body/requestId']);
+    // Event 1 is WorkflowExecutionStarted: not the end of a workflow task.
+    const notATask = await engineer.request('POST', `${path}/reset`, { reason: 'try', eventId: 1 });
+    expect(notATask.status).toBe(400);
+    expect(notATask.json.errors.map((e: { path: string }) => e.path)).toEqual(['/body/eventId']);
+
+    const reason = 'replay after the mail relay fix, ticket OPS-77';
+    const requestId = randomUUID();
+    const res = await engineer.request('POST', `${path}/reset`, { reason, requestId });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json).toMatchObject({ workflowId, runId: before.runId, action: 'reset', eventId: expect.any(Number), auditSeq: expect.any(Number) });
+    const { newRunId } = res.json as { newRunId: string };
+    expect(newRunId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(newRunId).not.toBe(before.runId);
+
+    // The old run was terminated by the reset; the workflow ID now names the new run, running.
+    expect((await engineer.request('GET', `${path}?runId=${before.runId}`)).json.status).toBe('TERMINATED');
+    const after = (await engineer.request('GET', path)).json;
+    expect(after).toMatchObject({ runId: newRunId, status: 'RUNNING' });
+    const lastTaskDone = (await engineer.request('GET', `${path}/history?runId=${before.runId}`)).json.events.filter((e: Event) => e.eventType === 'WorkflowTaskCompleted').at(-1);
+    expect(res.json.eventId).toBe(lastTaskDone.eventId);
+    const history = await engineer.request('GET', `${path}/history?runId=${newRunId}`);
+    expect(history.json.events.map((e: Event) => e.eventType)).toContain('WorkflowTaskFailed');
+    expect(history.text).not.toContain('OPS-77');
+
+    const again = await engineer.request('POST', `${path}/reset`, { reason, requestId });
+    expect(again.status).toBe(200);
+    expect(again.json).toEqual(res.json);
+    expect((await engineer.request('GET', path)).json.runId).toBe(newRunId);
+
+    const entry = await engine.deps.models.AuditEntry.findById(res.json.auditSeq).lean();
+    expect(entry).toMatchObject({ action: 'workflow.reset', target: { type: 'workflow', id: workflowId }, details: { runId: before.runId, newRunId, requestId, reason, workflowType: 'accountOnboarding' } });
+    expect(await engine.deps.models.AuditEntry.countDocuments({ action: 'workflow.reset', 'target.id': workflowId })).toBe(1);
+
+    // The new run is live: the owner's sign-in completes it.
+    expect((await engineer.request('POST', `${path}/signal`, { name: 'ownerSignedIn', reason: 'owner confirmed by phone' })).status).toBe(200);
+    await expect(engine.deps.temporal.workflow.getHandle(workflowId, newRunId).result()).resolves.toBe('completed');
+  });
+
+  it('resets a closed run to a chosen workflow task event', async () => {
+    const { workflowId, path } = await welcomedOnboarding();
+    expect((await engineer.request('POST', `${path}/terminate`, { reason: 'by mistake' })).status).toBe(200);
+    const events = (await engineer.request('GET', `${path}/history`)).json.events as (Event & { eventId: number })[];
+    const firstTask = events.find((e) => e.eventType === 'WorkflowTaskCompleted')!;
+    const res = await engineer.request('POST', `${path}/reset`, { reason: 'terminated by mistake', eventId: firstTask.eventId });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.eventId).toBe(firstTask.eventId);
+    // From its first task on, the new run works through provisioning and the welcome again, then waits for the owner.
+    await waitFor('the reset run waiting for the owner', async () => {
+      const d = (await engineer.request('GET', path)).json;
+      return d.runId === res.json.newRunId && d.status === 'RUNNING' && d.summary?.state === 'welcomed';
+    });
+    await engineer.request('POST', `${path}/terminate`, { reason: 'test over' });
   });
 });

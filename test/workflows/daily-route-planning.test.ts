@@ -2,7 +2,8 @@
  * A region's planning day on the time-skipping server with the real activities (FerretDB, SMTP sink, the
  * great-circle estimate): the morning plan waits for approval, a job added meanwhile makes a new draft, the
  * dispatcher approves it and the technicians are mailed; a job cancelled during the day is planned out at once;
- * the day closes with planned-versus-actual figures. Without an approval, the cutoff publishes on its own.
+ * the day closes with planned-versus-actual figures (stops done, begun, not done; how late the done ones
+ * started). Without an approval, the cutoff publishes on its own.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
@@ -97,6 +98,11 @@ describe('dailyRoutePlanning', () => {
       const v3 = await t.models.RoutePlan.findOne({ accountId: day.accountId, region: day.region, version: 3 }).lean();
       expect(v3?.status).toBe('published');
       expect(v3!.routes.flatMap((r) => r.stops.map((s) => s.jobId))).not.toContain(day.jobs[0]);
+      // What happens in the field: one stop done, started 7 minutes after its planned start; one begun, not finished.
+      const [doneStop, begunStop] = v3!.routes.flatMap((r) => r.stops.map((s) => ({ ...s, technicianId: r.technicianId })));
+      const startedLate = new Date(doneStop!.start.getTime() + 7 * 60_000);
+      await t.models.Job.updateOne({ _id: doneStop!.jobId }, { $set: { status: 'done', technicianId: doneStop!.technicianId, startedAt: startedLate, completedAt: new Date(startedLate.getTime() + 45 * 60_000) } });
+      await t.models.Job.updateOne({ _id: begunStop!.jobId }, { $set: { status: 'in-progress', technicianId: begunStop!.technicianId, startedAt: begunStop!.start } });
       // To the end of the day. (Explicitly: after an update, the test server's result() neither skips time nor
       // returns, so the closed day is read through the query, which a completed workflow still answers.)
       await t.env.sleep('13 hours');
@@ -106,7 +112,8 @@ describe('dailyRoutePlanning', () => {
       });
       return closed.dayFigures;
     });
-    expect(figures).toMatchObject({ plannedStops: 4, completed: 0, notDone: 4 });
+    // Planned versus actual: the 4 stops of the last version against what the jobs say happened.
+    expect(figures).toEqual({ plannedStops: 4, completed: 1, inProgress: 1, notDone: 2, cancelled: 0, meanStartDeviationMinutes: 7 });
   });
 
   it('publishes the draft on its own at the approval cutoff', async () => {

@@ -197,4 +197,36 @@ describe('leadNurturing', () => {
     expect(status).toBe('goal-reached');
     expect(log.at(-1)).toMatchObject({ event: 'goal-reached', reason: 'goal replied' });
   });
+
+  it('branches on an open within its window: an opened intro skips the nudge, an unopened one gets it', async () => {
+    const accountId = await newAccount();
+    const sequenceId = await newSequence(accountId, {
+      name: 'Branching',
+      sendWindow: ALWAYS,
+      steps: [
+        { id: 'intro', type: 'email', category: 'marketing', subject: 'Hello {{lead.firstName}}', body: 'Our offer: https://sakura.example/offer' },
+        { id: 'opened-it', type: 'branch', on: 'opened', within: 'P2D', then: 'thanks' },
+        { id: 'nudge', type: 'email', category: 'marketing', subject: 'Did you see it?', body: 'Just checking.' },
+        { id: 'thanks', type: 'email', category: 'marketing', subject: 'Thanks, {{lead.firstName}}', body: 'Regards' },
+      ],
+    });
+    const opener = await newLead(accountId, 'Asia/Tokyo', 'opener');
+    const ignorer = await newLead(accountId, 'Asia/Tokyo', 'ignorer');
+    const a = await enroll(sequenceId, opener.leadId);
+    const b = await enroll(sequenceId, ignorer.leadId);
+    const [stateA, stateB] = await t.withWorker(async () => {
+      await waitFor('both intros', async () => (await mailTo(opener.email)).length === 1 && (await mailTo(ignorer.email)).length === 1);
+      await handleOf(a.workflowId, a.runId).signal(engagementSignal, { kind: 'opened', stepId: 'intro' });
+      // One result at a time: the time-skipping server skips time while a result is awaited.
+      const results = [await handleOf(a.workflowId, a.runId).result(), await handleOf(b.workflowId, b.runId).result()];
+      expect(results).toEqual([{ outcome: 'completed' }, { outcome: 'completed' }]);
+      return Promise.all([handleOf(a.workflowId, a.runId).query(nurturingStateQuery), handleOf(b.workflowId, b.runId).query(nurturingStateQuery)]);
+    });
+    const subjects = async (email: string) => (await mailTo(email)).map((m) => m.subject).sort();
+    expect(await subjects(opener.email)).toEqual(['Hello Kenji', 'Thanks, Kenji']);
+    expect(await subjects(ignorer.email)).toEqual(['Did you see it?', 'Hello Kenji', 'Thanks, Kenji']);
+    // Why each went where it went, as the console shows it.
+    expect(stateA.log).toContainEqual(expect.objectContaining({ event: 'branched', stepId: 'opened-it', reason: 'opened of intro within 2 d → thanks' }));
+    expect(stateB.log).toContainEqual(expect.objectContaining({ event: 'branched', stepId: 'opened-it', reason: 'no opened of intro within 2 d → next step' }));
+  });
 });

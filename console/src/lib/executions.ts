@@ -1,8 +1,8 @@
 // Pure helpers for keeping a list of workflow executions up to date with live events.
 import type { WorkflowExecutionSummary, WorkflowStatus } from './api/types';
+import { FILTER_SEARCH_ATTRIBUTES, type WorkflowListFilters } from '../../../contracts/workflow-list.ts';
 
-export interface ExecutionFilters {
-  type?: string;
+export interface ExecutionFilters extends Omit<WorkflowListFilters, 'status'> {
   status?: WorkflowStatus | '';
 }
 
@@ -25,6 +25,13 @@ export function matchesFilters(e: WorkflowExecutionSummary, filters: ExecutionFi
   const type = filters.type?.trim();
   if (type && e.type !== type) return false;
   if (filters.status && e.status !== filters.status) return false;
+  // The same bounds as the API's: from inclusive, to exclusive.
+  if (filters.from && time(e.startTime) < time(filters.from)) return false;
+  if (filters.to && time(e.startTime) >= time(filters.to)) return false;
+  for (const [filter, attribute] of Object.entries(FILTER_SEARCH_ATTRIBUTES) as [keyof typeof FILTER_SEARCH_ATTRIBUTES, string][]) {
+    const wanted = filters[filter]?.trim();
+    if (wanted && e.searchAttributes?.[attribute] !== wanted) return false;
+  }
   return true;
 }
 

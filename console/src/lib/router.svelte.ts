@@ -3,7 +3,7 @@
 
 import type { Role } from './api/types';
 
-export type RouteName = 'dashboard' | 'workflows' | 'outbox' | 'profile' | 'exports' | 'accounts' | 'account' | 'certificates' | 'certificate' | 'audit' | 'reactivate' | 'leads' | 'workflow' | 'not-found';
+export type RouteName = 'dashboard' | 'workflows' | 'outbox' | 'profile' | 'exports' | 'accounts' | 'account' | 'certificates' | 'certificate' | 'audit' | 'reactivate' | 'leads' | 'lead' | 'sequences' | 'sequence' | 'workflow' | 'field' | 'admin' | 'not-found';
 
 export interface NavItem {
   route: Exclude<RouteName, 'not-found'>;
@@ -21,8 +21,11 @@ export const NAV: readonly NavItem[] = [
   { route: 'exports', path: '/exports', label: 'Data exports' },
   { route: 'accounts', path: '/accounts', label: 'Accounts' },
   { route: 'leads', path: '/leads', label: 'Leads' },
+  { route: 'sequences', path: '/sequences', label: 'Sequences' },
+  { route: 'field', path: '/field', label: 'Field service', roles: ['ops', 'engineer', 'admin'] },
   { route: 'certificates', path: '/certificates', label: 'Certificates' },
   { route: 'audit', path: '/audit', label: 'Audit log', roles: ['engineer', 'admin'] },
+  { route: 'admin', path: '/admin', label: 'Administration', roles: ['admin'] },
   { route: 'profile', path: '/profile', label: 'Your profile' },
 ];
 
@@ -38,6 +41,9 @@ const ROUTES: Record<string, Exclude<RouteName, 'not-found'>> = {
   '/audit': 'audit',
   '/exports': 'exports',
   '/leads': 'leads',
+  '/field': 'field',
+  '/sequences': 'sequences',
+  '/admin': 'admin',
 };
 
 /** Routes with one parameter (an ID or a token), and the navigation entry each belongs to. */
@@ -46,7 +52,17 @@ const PATTERNS: readonly { pattern: RegExp; route: RouteName; section: RouteName
   { pattern: /^\/workflows\/([^/]+)$/, route: 'workflow', section: 'workflows' },
   { pattern: /^\/certificates\/([^/]+)$/, route: 'certificate', section: 'certificates' },
   { pattern: /^\/reactivate\/([^/]+)$/, route: 'reactivate', section: 'reactivate' },
+  { pattern: /^\/leads\/([^/]+)$/, route: 'lead', section: 'leads' },
+  { pattern: /^\/sequences\/([^/]+)$/, route: 'sequence', section: 'sequences' },
 ];
+
+/**
+ * The roles that may open a page (its navigation entry's), or undefined when every signed-in user may. The API
+ * enforces the same; the shell uses this to say "not allowed" instead of letting the page fail on a 403.
+ */
+export function rolesFor(section: RouteName): readonly Role[] | undefined {
+  return NAV.find((item) => item.route === section)?.roles;
+}
 
 /** Pages anyone may open without signing in (the owner's reactivation link from the cancellation mail). */
 export const PUBLIC_ROUTES: ReadonlySet<RouteName> = new Set<RouteName>(['reactivate']);

@@ -4,6 +4,7 @@
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents, WorkflowExecutionSummary } from './api/types';
 import type { ExportSummary } from './api/exports';
+import type { PositionUpdate } from '../../../contracts/socket-events.ts';
 
 export type LiveStatus = 'offline' | 'connecting' | 'live' | 'reconnecting';
 
@@ -29,6 +30,7 @@ const statusListeners = new Set<(status: LiveStatus) => void>();
 const changeListeners = new Set<(execution: WorkflowExecutionSummary) => void>();
 const resyncListeners = new Set<() => void>();
 const exportListeners = new Set<(update: ExportSummary) => void>();
+const positionListeners = new Set<(position: PositionUpdate) => void>();
 
 function setStatus(next: LiveStatus): void {
   if (status === next) return;
@@ -120,6 +122,12 @@ export function connectLive(options: ConnectOptions): void {
     for (const listener of exportListeners) listener(p as ExportSummary);
   });
 
+  s.on('position:update', (payload: unknown) => {
+    const p = payload as Partial<PositionUpdate> | null;
+    if (!p || typeof p.technicianId !== 'string' || typeof p.lat !== 'number' || typeof p.lng !== 'number' || typeof p.at !== 'string') return;
+    for (const listener of positionListeners) listener(p as PositionUpdate);
+  });
+
   socket = s;
   connectedOnce = false;
   setStatus('connecting');
@@ -160,6 +168,12 @@ export function onWorkflowChanged(listener: (execution: WorkflowExecutionSummary
 export function onExportProgress(listener: (update: ExportSummary) => void): () => void {
   exportListeners.add(listener);
   return () => exportListeners.delete(listener);
+}
+
+/** Subscribes to 'position:update' (technicians' accepted GPS positions). Returns unsubscribe. */
+export function onPositionUpdate(listener: (position: PositionUpdate) => void): () => void {
+  positionListeners.add(listener);
+  return () => positionListeners.delete(listener);
 }
 
 /** Called after a reconnect, when pushed events may have been missed. Returns unsubscribe. */

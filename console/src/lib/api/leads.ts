@@ -1,5 +1,6 @@
 // /api/accounts/:accountId/leads — an account's leads (names and addresses: staff may see them) and CSV import.
 import { ApiError, request } from './http';
+import type { EnrollmentRecord } from './sequences';
 
 export const LEAD_STATUSES = ['new', 'nurturing', 'qualified', 'converted', 'lost'] as const;
 export type LeadStatus = (typeof LEAD_STATUSES)[number];
@@ -69,4 +70,19 @@ export async function createLead(accountId: string, lead: NewLead): Promise<Lead
 /** The file is streamed to the API as it is; the answer reports every row not imported. */
 export async function importLeads(accountId: string, file: Blob | string): Promise<ImportReport> {
   return request<ImportReport>(`${path(accountId)}/import`, { method: 'POST', rawBody: { contentType: 'text/csv', data: file }, timeoutMs: 10 * 60_000 });
+}
+
+export async function getLead(accountId: string, leadId: string, signal?: AbortSignal): Promise<Lead> {
+  const url = `${path(accountId)}/${encodeURIComponent(leadId)}`;
+  const body = await request<Lead>(url, { signal });
+  if (!body || typeof body.id !== 'string') throw new ApiError({ kind: 'invalid-response', method: 'GET', url, status: 200 });
+  return body;
+}
+
+/** The lead's enrollments (records, newest first); each one's live state comes from lib/api/sequences.ts. */
+export async function listLeadEnrollments(accountId: string, leadId: string, signal?: AbortSignal): Promise<EnrollmentRecord[]> {
+  const url = `${path(accountId)}/${encodeURIComponent(leadId)}/enrollments`;
+  const body = await request<{ enrollments: EnrollmentRecord[] }>(url, { signal });
+  if (!body || !Array.isArray(body.enrollments)) throw new ApiError({ kind: 'invalid-response', method: 'GET', url, status: 200 });
+  return body.enrollments;
 }

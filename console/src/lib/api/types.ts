@@ -17,6 +17,8 @@ import { WORKFLOW_STATUSES } from '../../../../contracts/api-types.ts';
 export { WORKFLOW_STATUSES, ROLES } from '../../../../contracts/api-types.ts';
 export type { Role, WorkflowExecutionSummary, WorkflowStatus } from '../../../../contracts/api-types.ts';
 export type { ClientToServerEvents, ServerToClientEvents } from '../../../../contracts/socket-events.ts';
+import type { WorkflowListFilters } from '../../../../contracts/workflow-list.ts';
+export type { WorkflowListFilters } from '../../../../contracts/workflow-list.ts';
 
 export type User = SessionUser;
 
@@ -31,15 +33,11 @@ export interface UserResponse {
   user: User | null;
 }
 
-/** Query of GET /api/workflows. */
-export interface ListWorkflowsQuery {
+/** Query of GET /api/workflows: a page of the list, filtered (type, status, start time, business keys). */
+export interface ListWorkflowsQuery extends WorkflowListFilters {
   /** 1..200 (server default 50). */
   pageSize?: number;
   nextPageToken?: string | null;
-  /** Exact workflow type name, pattern ^[A-Za-z][A-Za-z0-9_]{0,99}$. */
-  type?: string;
-  /** Any status except UNKNOWN. */
-  status?: WorkflowStatus;
 }
 
 /** 200 body of GET /api/workflows. */

@@ -43,7 +43,7 @@ export type WorkflowAction = WorkflowActionResult['action'];
 export async function actOnWorkflow(
   workflowId: string,
   action: WorkflowAction,
-  body: { reason: string; runId?: string; name?: string; args?: unknown[] },
+  body: { reason: string; runId?: string; name?: string; args?: unknown[]; eventId?: number; requestId?: string },
 ): Promise<WorkflowActionResult> {
   return request<WorkflowActionResult>(`${path(workflowId)}/${action}`, { method: 'POST', body });
 }

@@ -1,6 +1,7 @@
-// /api/workflows — Temporal workflow executions (visibility list).
+// /api/workflows — Temporal workflow executions (visibility list), filtered.
 import { ApiError, request } from './http';
 import type { ListWorkflowsQuery, ListWorkflowsResponse } from './types';
+import { WORKFLOW_FILTER_KEYS } from '../../../../contracts/workflow-list.ts';
 
 export const DEFAULT_PAGE_SIZE = 50;
 /** The largest page the API accepts. */
@@ -10,12 +11,12 @@ export async function listWorkflows(
   query: ListWorkflowsQuery = {},
   signal?: AbortSignal,
 ): Promise<ListWorkflowsResponse> {
+  const filters = Object.fromEntries(WORKFLOW_FILTER_KEYS.map((k) => [k, query[k]?.trim() || undefined]));
   const body = await request<ListWorkflowsResponse>('/api/workflows', {
     query: {
       pageSize: query.pageSize ?? DEFAULT_PAGE_SIZE,
       nextPageToken: query.nextPageToken,
-      type: query.type?.trim(),
-      status: query.status,
+      ...filters,
     },
     signal,
   });

@@ -1,0 +1,204 @@
+/**
+ * The nurturing benchmark: BENCH_NURTURING (default 10,000) leads enrolled through the API into a 3-step sequence
+ * (mail, wait 1 s, mail) and run to completion on the embedded stack, with a real SMTP conversation per mail.
+ *
+ *  - enrollments/s: POST /api/sequences/:id/enrollments, 32 at a time
+ *  - sends/s and the whole run's wall time per workflow, vs the same number of no-op workflows (each completes in
+ *    its first task) started and awaited the same way on the same worker and server: target ≤ 2× per workflow
+ *  - lag between a mail's scheduled and actual time: the first mail is due at enrolment (the send window is always
+ *    open), the second 1 s after the first was sent; actual = the ledger's `sent` record. p50/p95.
+ *  - worker memory: peak RSS of this process (worker, API and client all run here) vs before the run.
+ *
+ * The leads are spread over 100 accounts (the per-account send throttle is raised to its maximum so it does not
+ * pace the run; the throttle itself is tested elsewhere).
+ */
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
+import { createWorker } from '../worker/create-worker.ts';
+import { createDataConverter, workflowBundleConverterOptions } from '../lib/crypto/data-converter.ts';
+import { createMailer } from '../lib/mailer.ts';
+import { createLogger } from '../lib/logger.ts';
+import { installRuntimeLogger } from '../worker/runtime-logger.ts';
+import { activityDeps } from '../activities/index.ts';
+import { startBenchApi } from './lib/api-stack.ts';
+import { onCleanup } from './lib/proc.ts';
+import { summarize } from './lib/stats.ts';
+import { BenchFailure, type BenchContext, type Row } from './lib/report.ts';
+
+export const description = 'lead nurturing: 10,000 enrollments into a 3-step sequence run to completion vs as many no-op workflows';
+
+const N = {
+  leads: Number(process.env.BENCH_NURTURING ?? 10_000),
+  accounts: 100,
+  concurrency: 32,
+  waitSeconds: 1,
+};
+const ALWAYS = { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '00:00', end: '23:59' };
+
+/** Runs `fn` over `items`, `c` at a time. */
+async function pool<T>(items: T[], c: number, fn: (item: T) => Promise<void>) {
+  let next = 0;
+  await Promise.all(Array.from({ length: c }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+export async function run(ctx: BenchContext): Promise<Row[]> {
+  const rows: Row[] = [];
+  try {
+    installRuntimeLogger(createLogger('worker', 'warn'), 'WARN');
+    const [api, bundle] = await Promise.all([
+      startBenchApi(ctx, { name: 'nurturing', role: 'ops' }),
+      bundleWorkflowCode({
+        workflowsPath: fileURLToPath(new URL('./lib/bench-workflows.ts', import.meta.url)),
+        ...workflowBundleConverterOptions,
+        logger: { trace() {}, debug() {}, info() {}, log() {}, warn: (m: string) => ctx.log(m), error: (m: string) => ctx.log(m) } as never,
+      }),
+    ]);
+    const { deps, config, baseUrl, cookie } = api;
+    const { models } = deps;
+    const bundlePath = join(api.dir, 'workflow-bundle.js');
+    await writeFile(bundlePath, bundle.code);
+    const mailer = createMailer(config.smtpUrl, config.mailFrom);
+    onCleanup(() => mailer.close());
+    const connection = await NativeConnection.connect({ address: config.temporal.address });
+    onCleanup(() => connection.close());
+    const worker = await createWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      workflowBundlePath: bundlePath,
+      deps: activityDeps({ ...config, nurturing: { sendsPerMinute: 60_000 } }, { models, mailer, keyring: deps.keyring }),
+      dataConverter: createDataConverter(deps.keyring),
+      shutdownGraceTime: '1s',
+    });
+    const running = worker.run();
+    onCleanup(async () => {
+      worker.shutdown();
+      await running;
+    });
+    const post = async (path: string, body: unknown, retries = 3): Promise<Record<string, unknown>> => {
+      // A refused or reset connection under load is retried: enrolling and creating here are idempotent enough
+      // (an enrollment answers with the existing one).
+      const res = await fetch(`${baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(body) }).catch((err: unknown) => (retries > 0 ? null : Promise.reject(err)));
+      if (!res) return post(path, body, retries - 1);
+      if (res.status >= 300) throw new Error(`POST ${path}: HTTP ${res.status} ${await res.text()}`);
+      return (await res.json()) as Record<string, unknown>;
+    };
+
+    // Accounts, one sequence each, leads with marketing consent (not timed).
+    ctx.log(`creating ${N.accounts} accounts, their sequences and ${N.leads} leads`);
+    const accounts = Array.from({ length: N.accounts }, () => `acc_${randomBytes(16).toString('hex')}`);
+    await models.Account.insertMany(accounts.map((_id) => ({ _id, name: 'Bench Solar', owner: { name: 'Bea Bench', email: `owner+${_id}@bench.example` } })));
+    const sequenceOf = new Map<string, string>();
+    for (const accountId of accounts) {
+      const created = await post('/api/sequences', {
+        accountId,
+        definition: {
+          name: 'Three steps',
+          sendWindow: ALWAYS,
+          steps: [
+            { id: 'intro', type: 'email', category: 'marketing', subject: 'Hello {{lead.firstName}}', body: 'Solar for {{lead.company}}: https://bench.example/offer' },
+            { id: 'pause', type: 'wait', duration: `PT${N.waitSeconds}S` },
+            { id: 'follow-up', type: 'email', category: 'marketing', subject: 'Still interested?', body: 'Regards, {{sender.name}}' },
+          ],
+        },
+      });
+      sequenceOf.set(accountId, created.id as string);
+    }
+    const leads = Array.from({ length: N.leads }, (_, i) => ({ _id: `led_${randomBytes(16).toString('hex')}`, accountId: accounts[i % N.accounts]! }));
+    for (let i = 0; i < leads.length; i += 1000) {
+      const chunk = leads.slice(i, i + 1000);
+      await models.Lead.insertMany(chunk.map((l, j) => ({ ...l, name: `Lee Lead${i + j}`, email: `lead${i + j}.${l._id}@bench.example`, company: 'Prospect Ltd', timeZone: 'Europe/Vienna' })));
+      await models.Consent.insertMany(chunk.map((l) => ({ accountId: l.accountId, subjectType: 'lead', subjectId: l._id, category: 'marketing', granted: true, policyVersion: '1', source: 'api', at: new Date(), seq: 1 })));
+    }
+
+    // No-op baseline first: the same count, started and awaited through the same client, worker and server.
+    ctx.log(`baseline: ${N.leads} no-op workflows, ${N.concurrency} starts at a time`);
+    const noopT0 = performance.now();
+    const noopIds = leads.map((l) => `bench-noop-${l._id}`);
+    await pool(noopIds, N.concurrency, async (workflowId) => {
+      await deps.temporal.workflow.start('benchNoop', { taskQueue: config.temporal.taskQueue, workflowId, args: [] });
+    });
+    const noopStartedMs = performance.now() - noopT0;
+    await pool(noopIds, N.concurrency, async (workflowId) => {
+      await deps.temporal.workflow.getHandle(workflowId).result();
+    });
+    const noopMs = performance.now() - noopT0;
+    ctx.log(`no-op: ${N.leads} in ${(noopMs / 1000).toFixed(1)} s`);
+
+    // The run: enrol through the API, then wait until every enrollment has completed.
+    const rssBefore = process.memoryUsage().rss;
+    let rssPeak = rssBefore;
+    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 500);
+    onCleanup(() => clearInterval(sampler));
+    ctx.log(`enrolling ${N.leads} leads through the API, ${N.concurrency} at a time`);
+    const enrolledAt = new Map<string, number>();
+    const t0 = performance.now();
+    const wall0 = Date.now();
+    await pool(leads, N.concurrency, async (lead) => {
+      const at = Date.now();
+      const e = await post(`/api/sequences/${sequenceOf.get(lead.accountId)}/enrollments`, { leadId: lead._id });
+      enrolledAt.set(e.workflowId as string, at);
+    });
+    const enrolMs = performance.now() - t0;
+    ctx.log(`enrolled in ${(enrolMs / 1000).toFixed(1)} s; waiting for completion`);
+    for (let last = -1; ; ) {
+      const done = await models.Enrollment.countDocuments({ status: { $ne: 'running' } });
+      if (done >= N.leads) break;
+      if (done !== last) ctx.log(`${done} / ${N.leads} enrollments finished`);
+      last = done;
+      await delay(2000); // progress polling of a benchmark, not test synchronisation
+    }
+    const runMs = performance.now() - t0;
+    clearInterval(sampler);
+    const outcomes = await models.Enrollment.aggregate<{ _id: string; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }]);
+    const completed = outcomes.find((o) => o._id === 'completed')?.n ?? 0;
+    if (completed !== N.leads) throw new Error(`not every enrollment completed: ${JSON.stringify(outcomes)}`);
+
+    // Lag: the ledger's records of both mails of every enrollment.
+    const sentAt = new Map<string, Date>();
+    for await (const n of models.Notification.find({ kind: 'nurturing.marketing' }, { sentAt: 1 }).lean().cursor()) if (n.sentAt) sentAt.set(n._id, n.sentAt);
+    const lags: number[] = [];
+    let sends = 0;
+    let lastSend = 0;
+    for (const [workflowId, at] of enrolledAt) {
+      const first = sentAt.get(`${workflowId}:intro:1`);
+      const second = sentAt.get(`${workflowId}:follow-up:1`);
+      if (!first || !second) throw new Error(`enrollment ${workflowId} lacks a sent mail in the ledger`);
+      sends += 2;
+      lastSend = Math.max(lastSend, second.getTime());
+      lags.push(first.getTime() - at, second.getTime() - first.getTime() - N.waitSeconds * 1000);
+    }
+    const lag = summarize(lags);
+    ctx.detail('lag', lag);
+    const sendSpan = (lastSend - wall0) / 1000;
+
+    const section = `nurturing ${N.leads} leads × 3 steps (mail, wait ${N.waitSeconds} s, mail), ${N.accounts} accounts`;
+    const perWorkflow = runMs / N.leads;
+    const noopPerWorkflow = noopMs / N.leads;
+    rows.push(
+      { section, metric: 'enrollments/s through the API', value: N.leads / (enrolMs / 1000), unit: '/s', baseline: { label: 'no-op workflow starts/s', value: N.leads / (noopStartedMs / 1000), unit: '/s' } },
+      { section, metric: 'sends/s (enrolment start → last mail sent)', value: sends / sendSpan, unit: '/s', note: `${sends} mails over real SMTP to the sink` },
+      {
+        section,
+        metric: 'wall time per workflow (run / workflows)',
+        value: perWorkflow,
+        unit: 'ms',
+        baseline: { label: 'no-op workflow', value: noopPerWorkflow, unit: 'ms' },
+        note: `${(runMs / 1000).toFixed(1)} s vs ${(noopMs / 1000).toFixed(1)} s for the no-ops; target ≤ 2×`,
+      },
+      { section, metric: 'lag scheduled → sent, p50', value: lag.p50, unit: 'ms' },
+      { section, metric: 'lag scheduled → sent, p95', value: lag.p95, unit: 'ms', note: `max ${Math.round(lag.max)} ms over ${lag.n} mails` },
+      { section, metric: 'peak RSS of worker + API + client process', value: rssPeak / 2 ** 20, unit: 'MiB', baseline: { label: 'before the run', value: rssBefore / 2 ** 20, unit: 'MiB' } },
+    );
+  } catch (err) {
+    throw new BenchFailure(err, rows);
+  }
+  return rows;
+}
