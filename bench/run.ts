@@ -39,7 +39,7 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<Benc
     load: () => import('./usage.ts'),
   },
   vrptw: {
-    description: 'route planner: 56 Solomon instances, gap to best known, 2 s each (BENCH_VRPTW_SECONDS, BENCH_VRPTW_INSTANCES); 1,000 jobs / 50 technicians in 60 s (≈3 min)',
+    description: 'route planner: 56 Solomon instances, gap to best known, 2 s each (BENCH_VRPTW_SECONDS, BENCH_VRPTW_INSTANCES); 1,000 jobs / 50 technicians in 60 s with the matrix fetched in blocks from the OSRM stand-in (≈3 min)',
     load: () => import('./vrptw.ts'),
   },
   leads: {
