@@ -10,6 +10,7 @@ import { broadcastProgressQuery, type PolicyChangeBroadcastProgress } from '../w
 import { personErasureStateQuery, type PersonErasureState } from '../workflows/person-erasure.ts';
 import { nurturingStateQuery } from '../workflows/lead-nurturing.ts';
 import type { NurturingState } from '../contracts/nurturing.ts';
+import { planningStateQuery, type PlanningState } from '../workflows/daily-route-planning.ts';
 
 const DAY = 86_400_000;
 
@@ -104,7 +105,7 @@ export const BUSINESS_SUMMARIES: Readonly<Record<string, SummaryEntry>> = {
     query: nurturingStateQuery.name,
     read(state) {
       const s = state as NurturingState;
-      const step = s.currentStep ? `step ${s.currentStep.index + 1} (${s.currentStep.type})` : 'no current step';
+      const step = s.currentStep ? `step ${s.currentStep.index + 1}${s.stepCount ? ` of ${s.stepCount}` : ''} (${s.currentStep.type})` : 'no current step';
       const next = s.nextSendAt ? `, next mail ${s.nextSendAt.local.slice(0, 16).replace('T', ' ')} ${s.nextSendAt.zone}` : '';
       return {
         headline: `${s.status[0]!.toUpperCase()}${s.status.slice(1)}: ${step}${next}`,
@@ -115,6 +116,22 @@ export const BUSINESS_SUMMARIES: Readonly<Record<string, SummaryEntry>> = {
           { label: 'Runs', value: count(s.runs) },
         ],
       };
+    },
+  },
+  dailyRoutePlanning: {
+    query: planningStateQuery.name,
+    read(state) {
+      const s = state as PlanningState;
+      const p = s.plan;
+      const facts = [
+        { label: 'Plan version', value: String(s.version) },
+        { label: 'Approved by', value: s.approvedBy ?? '—' },
+        { label: 'Changes waiting', value: count(s.pendingChanges) },
+      ];
+      if (p) facts.push({ label: 'Technicians used', value: `${p.techniciansUsed} of ${p.technicians}` }, { label: 'Matrix', value: p.estimated ? 'estimated (great-circle)' : 'OSRM' });
+      const f = s.dayFigures;
+      if (f) facts.push({ label: 'Planned vs actual', value: `${f.completed} of ${f.plannedStops} done, ${f.notDone} not done, ${f.cancelled} cancelled` });
+      return { headline: `Phase ${s.phase}${p ? `: version ${p.version}, ${plural(p.assigned, 'job')} assigned, ${p.unassigned} unassigned` : ''}`, facts };
     },
   },
   personErasure: {

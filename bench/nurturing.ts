@@ -37,6 +37,7 @@ const N = {
   accounts: 100,
   concurrency: 32,
   waitSeconds: 1,
+  activities: Number(process.env.BENCH_NURTURING_ACTIVITIES ?? 16),
 };
 const ALWAYS = { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '00:00', end: '23:59' };
 
@@ -76,6 +77,8 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
       deps: activityDeps({ ...config, nurturing: { sendsPerMinute: 60_000 } }, { models, mailer, keyring: deps.keyring }),
       dataConverter: createDataConverter(deps.keyring),
       shutdownGraceTime: '1s',
+      // FerretDB's SQLite backend takes one writer at a time: 100 activities at once only queue up and time out.
+      maxConcurrentActivityTaskExecutions: N.activities,
     });
     const running = worker.run();
     onCleanup(async () => {

@@ -62,6 +62,8 @@ export interface NurturingState {
   sequenceId: string;
   version: number;
   currentStep: { id: string; type: PlanStep['type']; index: number } | null;
+  /** Steps in the sequence version (null until the plan is loaded). */
+  stepCount: number | null;
   /** The next mail's send time in the lead's zone: ISO with offset, and the zone's name. */
   nextSendAt: { local: string; zone: string; utc: string } | null;
   timeZone: string | null;

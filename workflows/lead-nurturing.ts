@@ -99,6 +99,7 @@ export async function leadNurturing(input: NurturingInput): Promise<NurturingOut
       sequenceId,
       version,
       currentStep: step && !['completed', 'goal-reached', 'stopped'].includes(status) ? { id: step.id, type: step.type, index } : null,
+      stepCount: plan?.steps.length ?? null,
       nextSendAt: nextSendAt !== null && zone ? { local: formatInZone(nextSendAt, zone), zone, utc: new Date(nextSendAt).toISOString() } : null,
       timeZone: zone,
       log: [...log],

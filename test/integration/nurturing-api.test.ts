@@ -117,6 +117,10 @@ describe('running enrollments', () => {
     const state = (await ops.request('GET', path)).json;
     expect(state.log.map((e: { event: string }) => e.event)).toEqual(expect.arrayContaining(['paused', 'resumed', 'skip-requested', 'skipped', 'sent']));
     expect(state.currentStep).toMatchObject({ id: 'later' });
+    // The workflow monitor reads the same state as a business summary.
+    const detail = await ops.request('GET', `/api/workflows/${encodeURIComponent(workflowIds.leadNurturing(accountId, lead.leadId, sequenceId))}`);
+    expect(detail.json.summary.headline).toBe('Running: step 3 of 3 (wait)');
+    expect(detail.json.searchAttributes).toMatchObject({ LoroAccountId: accountId, LoroLeadId: lead.leadId, LoroSequenceId: sequenceId });
 
     const local = (url: string) => engine.baseUrl + new URL(url).pathname;
     const pixel = mail!.html!.match(/src="([^"]+\/t\/o\/[^"]+\.gif)"/)![1]!.replace(/&amp;/g, '&');
