@@ -40,7 +40,7 @@ export async function sendOnce({ Notification }: Models, mailer: Mailer, input: 
     Notification.findOneAndUpdate(
       { _id: input.key },
       { $setOnInsert: { accountId: input.accountId, kind: input.kind, status: 'sending', messageId }, $inc: { attempts: 1 } },
-      { upsert: true, new: true, setDefaultsOnInsert: false },
+      { upsert: true, returnDocument: 'after', setDefaultsOnInsert: false },
     ).lean();
   // Two first attempts racing to insert: one gets the duplicate-key error and claims again.
   const claim = await claimKey().catch((err: unknown) => (isDuplicateKeyError(err) ? claimKey() : Promise.reject(err)));
