@@ -16,7 +16,7 @@ import {
   sequenceIdParamsSchema,
   sequenceVersionParamsSchema,
 } from '../../schemas/sequences.ts';
-import { validateSequenceDefinition } from '../../lib/sequences.ts';
+import { validateSequenceDefinition, type EntryCriteria } from '../../lib/sequences.ts';
 import { enrollLead, EnrollmentRefusedError } from '../../lib/enrollments.ts';
 import { createAuditLog } from '../../lib/audit/audit-log.ts';
 import { sequenceVersionId } from '../../models/sequence.ts';
@@ -117,10 +117,15 @@ export const sequenceRoutes = ({ models, temporal, config }: ApiDeps) => {
       tag: 'sequences',
       access: { roles: STAFF, scope: 'leads:read' },
       query: listSequencesQuerySchema,
-      responses: { 200: { description: 'sequences' } },
+      responses: { 200: { description: 'sequences, each with the entry criteria of its newest version (null: enrolled by hand only)' } },
       async handler({ query }) {
         const found = await models.Sequence.find({ accountId: query.accountId }).sort({ updatedAt: -1 }).limit(500).lean();
-        return { sequences: found.map(summary) };
+        // Only the criteria are read: a definition's mail bodies can be large, and the list shows none of them.
+        const latest = found.length
+          ? await models.SequenceVersion.find({ _id: { $in: found.map((s) => sequenceVersionId(s._id, s.latestVersion)) } }, { sequenceId: 1, 'definition.entryCriteria': 1 }).lean<{ sequenceId: string; definition?: { entryCriteria?: EntryCriteria } }[]>()
+          : [];
+        const criteria = new Map(latest.map((v) => [v.sequenceId, v.definition?.entryCriteria ?? null]));
+        return { sequences: found.map((s) => ({ ...summary(s), entryCriteria: criteria.get(s._id) ?? null })) };
       },
     }),
     defineRoute({

@@ -3,7 +3,9 @@
  * writes a sequence with a bad template variable and a negative wait and sees both refusals next to their fields
  * (and nothing stored), fixes them (version 1), edits (version 2), then enrolls a lead in Tokyo from the lead's
  * page and watches the first mail land on the enrollment's timeline — and in the sink — before pausing and
- * resuming it with a confirmation. The console is built from the current sources into a folder of this file.
+ * resuming it with a confirmation. A second sequence enrols new leads automatically: a lead created through the API
+ * with a matching source shows up in its enrollments without anyone enrolling it (one that does not match stays
+ * out). The console is built from the current sources into a folder of this file.
  * Screenshots land in test-artifacts/screenshots/.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,7 +14,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../models/ids.ts';
 import { createConsents } from '../../lib/consents.ts';
-import { addUser, startEngine, TEST_PASSWORD, type Engine } from '../fixtures/engine.ts';
+import { workflowIds } from '../../contracts/workflow-ids.ts';
+import type { AutoEnrollmentResult } from '../../contracts/nurturing.ts';
+import { addUser, HttpSession, startEngine, TEST_PASSWORD, type Engine } from '../fixtures/engine.ts';
 import { assertChromiumInstalled, launchBrowser, saveScreenshot, type BrowserSession, type TestBrowser } from '../fixtures/browser.ts';
 import { mailTo, uniqueEmail } from '../fixtures/mail.ts';
 import { waitFor } from '../fixtures/wait.ts';
@@ -176,6 +180,75 @@ describe('sequences and enrollment (browser)', () => {
     await expect.poll(() => row.getByTestId('seq-enrollment-step').textContent()).toContain('Step 2 of 2');
     await page.setViewportSize({ width: 768, height: 1024 });
     await saveScreenshot(page, 'sequence-enrollments-tablet');
+    expect(tab.pageErrors).toEqual([]);
+  });
+
+  it('enrols a lead created through the API in a sequence with automatic enrollment, without a hand on it', async () => {
+    const { page } = tab;
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`/#/sequences?account=${accountId}`);
+    const manual = page.locator(`[data-testid="sequence-row"][data-sequence-id="${sequenceId}"]`);
+    await expect.poll(() => manual.getByTestId('sequence-entry').textContent()).toBe('Manual enrollment only');
+    await page.getByTestId('sequence-new').click();
+
+    await page.getByTestId('seq-name').fill('Webinar follow-up');
+    // A single wait keeps the enrollment running while the test looks at it.
+    await page.getByTestId('seq-step-remove').click();
+    await page.getByTestId('seq-add-wait').click();
+    await page.getByRole('switch', { name: 'Enrol new leads automatically' }).check();
+    const sources = page.getByTestId('seq-entryCriteria-sources');
+    await sources.fill(' webinar, webinar ,, ');
+    await sources.blur();
+    expect(await sources.inputValue()).toBe('webinar');
+    await page.getByTestId('seq-entryCriteria-minScore').fill('2.5');
+    await page.getByTestId('seq-save').click();
+    // The API's refusal shows under the field it names, and the summary leads there.
+    expect(await page.getByTestId('seq-entryCriteria-minScore-error').textContent()).toBe('must be integer');
+    expect(await page.getByTestId('seq-entryCriteria-minScore').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByTestId('seq-error-summary-item').textContent()).toContain('Automatic enrollment · minimum score');
+    await page.getByTestId('seq-error-summary-item').getByRole('link').click();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('seq-entryCriteria-minScore');
+    await page.getByTestId('seq-entryCriteria-minScore').fill('5');
+    expect(await page.getByTestId('seq-entryCriteria-summary').textContent()).toBe('Automatic: source webinar, score ≥ 5');
+    await page.getByTestId('seq-save').click();
+
+    await expect.poll(() => page.getByTestId('seq-latest-version').textContent().catch(() => null)).toBe('version 1');
+    const autoId = /#\/sequences\/(seq_[0-9a-f]{32})$/.exec(page.url())?.[1] ?? '';
+    expect(autoId).not.toBe('');
+    expect(await page.getByTestId('seq-entry').textContent()).toBe('Automatic: source webinar, score ≥ 5');
+    expect(await page.getByTestId('seq-auto-enroll').isChecked()).toBe(true);
+    expect(await page.getByTestId('seq-entryCriteria-sources').inputValue()).toBe('webinar');
+    const stored = await engine!.deps.models.SequenceVersion.findOne({ sequenceId: autoId, version: 1 }).lean();
+    expect(stored?.definition).toMatchObject({ entryCriteria: { sources: ['webinar'], minScore: 5 }, steps: [{ id: 'wait-1', type: 'wait', duration: 'P2D' }] });
+    await page.getByText('No enrollments yet').waitFor();
+
+    // Two leads come in through the API: the one from the webinar is enrolled, the one from a fair is not.
+    const api = await HttpSession.signIn(engine!.baseUrl, user.email);
+    const createLead = async (name: string, source: string) => {
+      const res = await api.request('POST', `/api/accounts/${accountId}/leads`, { name, email: uniqueEmail('auto'), source, score: 40 });
+      expect(res.status).toBe(201);
+      const result = await engine!.deps.temporal.workflow.getHandle(workflowIds.leadAutoEnrollment(accountId, res.json.id as string)).result();
+      return { id: res.json.id as string, result: result as AutoEnrollmentResult };
+    };
+    const fromWebinar = await createLead('Wen Webinar', 'webinar');
+    expect(fromWebinar.result).toMatchObject({ leads: 1, enrolled: 1 });
+    const fromFair = await createLead('Fay Fair', 'fair-2025');
+    expect(fromFair.result).toMatchObject({ leads: 1, enrolled: 0 });
+
+    await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+    const running = page.locator('[data-testid="seq-enrollment-count"][data-status="running"] strong');
+    await expect.poll(() => running.textContent()).toBe('1');
+    const row = page.locator(`[data-testid="seq-enrollment-row"][data-lead-id="${fromWebinar.id}"]`);
+    await expect.poll(() => row.getByTestId('seq-enrollment-step').textContent()).toContain('Step 1 of 1');
+    expect(await page.getByTestId('seq-enrollment-row').count()).toBe(1);
+    expect(await engine!.deps.models.Enrollment.findOne({ sequenceId: autoId, leadId: fromWebinar.id }).lean()).toMatchObject({ status: 'running', enrolledBy: 'auto' });
+    await saveScreenshot(page, 'sequence-automatic-enrollment');
+
+    // Back through the page's breadcrumb, which keeps the account.
+    await page.locator('.crumb').getByRole('link', { name: 'Sequences' }).click();
+    const auto = page.locator(`[data-testid="sequence-row"][data-sequence-id="${autoId}"]`);
+    await expect.poll(() => auto.getByTestId('sequence-entry').textContent()).toBe('Automatic: source webinar, score ≥ 5');
+    expect(await manual.getByTestId('sequence-entry').textContent()).toBe('Manual enrollment only');
     expect(tab.pageErrors).toEqual([]);
   });
 });

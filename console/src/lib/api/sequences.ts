@@ -2,10 +2,10 @@
 // sequence). A definition is validated by the API as a whole: a 400 lists every error with a JSON pointer under
 // /body/definition, which the editor shows next to its field.
 import { ApiError, request } from './http';
-import type { SequenceDefinition, StepDef } from '../../../../lib/sequences.ts';
+import type { EntryCriteria, SequenceDefinition, StepDef } from '../../../../lib/sequences.ts';
 import type { NurturingLogEntry, NurturingState } from '../../../../contracts/nurturing.ts';
 
-export type { SequenceDefinition, StepDef, NurturingLogEntry, NurturingState };
+export type { EntryCriteria, SequenceDefinition, StepDef, NurturingLogEntry, NurturingState };
 export {
   BRANCH_ON,
   EMAIL_CATEGORIES,
@@ -25,6 +25,8 @@ export interface SequenceSummary {
   latestVersion: number;
   createdAt: string;
   updatedAt: string;
+  /** In the list only: the newest version's entry criteria, null when leads are enrolled by hand only. */
+  entryCriteria?: EntryCriteria | null;
 }
 
 export interface SequenceVersionInfo {

@@ -4,6 +4,7 @@
 import {
   DEFAULT_SEND_WINDOW,
   WEEKDAYS,
+  type EntryCriteria,
   type SequenceDefinition,
   type StepDef,
   type Weekday,
@@ -40,6 +41,12 @@ export interface Draft {
   end: string;
   holidays: string[];
   goals: Goal[];
+  /** Off: leads are enrolled by hand only (no entry criteria). */
+  autoEnroll: boolean;
+  /** Comma-separated as typed; empty: any source. */
+  sources: string;
+  /** As typed; empty: any score. */
+  minScore: string;
   steps: DraftStep[];
 }
 
@@ -83,12 +90,16 @@ export function emptyDraft(): Draft {
     end: DEFAULT_SEND_WINDOW.end,
     holidays: [],
     goals: [...ALL_GOALS],
+    autoEnroll: false,
+    sources: '',
+    minScore: '',
     steps: [blankStep('email', 'email-1')],
   };
 }
 
 export function draftOf(def: SequenceDefinition): Draft {
   const w = def.sendWindow;
+  const entry = def.entryCriteria;
   return {
     name: def.name ?? '',
     description: def.description ?? '',
@@ -98,6 +109,9 @@ export function draftOf(def: SequenceDefinition): Draft {
     end: w?.end ?? DEFAULT_SEND_WINDOW.end,
     holidays: [...(w?.holidays ?? [])],
     goals: [...(def.goals ?? ALL_GOALS)],
+    autoEnroll: Boolean(entry),
+    sources: (entry?.sources ?? []).join(', '),
+    minScore: entry?.minScore === undefined ? '' : String(entry.minScore),
     steps: (def.steps ?? []).map((s) => {
       const d = blankStep(s.type, s.id);
       switch (s.type) {
@@ -135,6 +149,22 @@ function stepOf(s: DraftStep): StepDef {
   }
 }
 
+/** The sources typed, comma-separated: trimmed, without empty ones or repeats, in the order typed. */
+export function sourcesOf(text: string): string[] {
+  return [...new Set(text.split(',').map((s) => s.trim()).filter(Boolean))];
+}
+
+/** A number is sent as one; anything else as typed, so the API's refusal shows under the field. */
+function entryCriteriaOf(d: Draft): EntryCriteria {
+  const sources = sourcesOf(d.sources);
+  const min = d.minScore.trim();
+  const score = Number(min);
+  return {
+    ...(sources.length ? { sources } : {}),
+    ...(min ? { minScore: Number.isFinite(score) ? score : (min as unknown as number) } : {}),
+  };
+}
+
 /** What is sent: the API validates it as a whole (the console does not second-guess its rules). */
 export function definitionOf(d: Draft): SequenceDefinition {
   return {
@@ -142,6 +172,7 @@ export function definitionOf(d: Draft): SequenceDefinition {
     ...(d.description.trim() ? { description: d.description.trim() } : {}),
     ...(d.customWindow ? { sendWindow: { days: WEEKDAYS.filter((w) => d.days.includes(w)), start: d.start, end: d.end, holidays: [...d.holidays] } } : {}),
     goals: ALL_GOALS.filter((g) => d.goals.includes(g)),
+    ...(d.autoEnroll ? { entryCriteria: entryCriteriaOf(d) } : {}),
     steps: d.steps.map(stepOf),
   } as SequenceDefinition;
 }

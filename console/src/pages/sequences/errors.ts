@@ -61,10 +61,10 @@ export function fieldDomId(refused: RefusedSave, e: DefinitionError): string | n
   }
   const [first, second] = e.pointer.split('/').filter(Boolean);
   if (!first) return null;
-  return first === 'sendWindow' && second ? `seq-sendWindow-${second}` : `seq-${first}`;
+  return (first === 'sendWindow' || first === 'entryCriteria') && second ? `seq-${first}-${second}` : `seq-${first}`;
 }
 
-/** "Step 2 (wait-2) · duration", "Send window · end", "Name". */
+/** "Step 2 (wait-2) · duration", "Send window · end", "Automatic enrollment · minimum score", "Name". */
 export function placeOf(refused: RefusedSave, e: DefinitionError, stepIdOf: (key: string) => string | undefined): string {
   if (e.outside) return e.pointer.split('/').filter(Boolean).at(-1) ?? 'Request';
   const m = STEP.exec(e.pointer);
@@ -74,6 +74,6 @@ export function placeOf(refused: RefusedSave, e: DefinitionError, stepIdOf: (key
     return `Step ${Number(m[1]) + 1}${id ? ` (${id})` : ''}${m[2] ? ` · ${m[2]}` : ''}`;
   }
   const parts = e.pointer.split('/').filter(Boolean);
-  const names: Record<string, string> = { name: 'Name', description: 'Description', sendWindow: 'Send window', goals: 'Goals', steps: 'Steps' };
-  return parts.length ? [names[parts[0]!] ?? parts[0], ...parts.slice(1)].join(' · ') : 'The sequence';
+  const names: Record<string, string> = { name: 'Name', description: 'Description', sendWindow: 'Send window', goals: 'Goals', entryCriteria: 'Automatic enrollment', steps: 'Steps', minScore: 'minimum score' };
+  return parts.length ? parts.map((p) => names[p] ?? p).join(' · ') : 'The sequence';
 }
