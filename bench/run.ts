@@ -55,7 +55,7 @@ const BENCHMARKS: Record<string, { description: string; load: () => Promise<Benc
     load: () => import('./nurturing.ts'),
   },
   'workflow-list': {
-    description: 'workflow list: p50/p95 of GET /api/workflows paging 10,000 executions (pageSize 50, unfiltered and by region) vs listWorkflowExecutions (≈3 min; BENCH_WORKFLOWS)',
+    description: 'workflow list: p50/p95 of GET /api/workflows paging 10,000 executions (pageSize 50, unfiltered and by region) vs listWorkflowExecutions (≈10 min on a quiet machine, ≈25 on a busy one: seeding dominates; BENCH_WORKFLOWS)',
     load: () => import('./workflow-list.ts'),
   },
 };
