@@ -333,8 +333,13 @@ describe('roles (browser)', () => {
       await heading(page, p.heading).waitFor();
       // Measured once the page's first load has settled (no loading placeholder left in the main area).
       await page.waitForFunction(() => !document.querySelector('main .loading'));
-      const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
-      expect(scrollWidth, `${p.label} overflows horizontally`).toBeLessThanOrEqual(innerWidth);
+      const { scrollWidth, innerWidth, culprits } = await page.evaluate(() => {
+        // The elements sticking out on the right whose children do not: what a failure should name.
+        const out = [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5);
+        const leaves = out.filter((el) => !out.some((o) => o !== el && el.contains(o)));
+        return { scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, culprits: leaves.slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')} (${Math.round(el.getBoundingClientRect().right)} px)`) };
+      });
+      expect(scrollWidth, `${p.label} overflows horizontally: ${culprits.join(', ')}`).toBeLessThanOrEqual(innerWidth);
       await saveScreenshot(page, `roles-10-tablet-${p.label.toLowerCase()}`);
     }
     expect(current!.pageErrors).toEqual([]);

@@ -290,7 +290,7 @@ describe('API tokens', () => {
 });
 
 describe('every protected operation', () => {
-  const SAMPLE_IDS = [`acc_${ZEROS}`, `tok_${ZEROS}`, `hld_${ZEROS}`, `usr_${ZEROS}`, `dc_${ZEROS}`, `exp_${ZEROS}`, `led_${ZEROS}`, `tec_${ZEROS}`, `job_${ZEROS}`, `seq_${ZEROS}`, `lead`];
+  const SAMPLE_IDS = [`acc_${ZEROS}`, `tok_${ZEROS}`, `hld_${ZEROS}`, `usr_${ZEROS}`, `dc_${ZEROS}`, `exp_${ZEROS}`, `led_${ZEROS}`, `tec_${ZEROS}`, `job_${ZEROS}`, `seq_${ZEROS}`, `wfv_${ZEROS}`, `lead`];
 
   /** Fills each path parameter with a sample ID its schema accepts, so a 401 is not a 400 or 404 in disguise. */
   function concretePath(path: string, parameters: { name: string; in: string; schema?: { pattern?: string } }[]) {
