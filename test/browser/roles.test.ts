@@ -335,9 +335,9 @@ describe('roles (browser)', () => {
       await page.waitForFunction(() => !document.querySelector('main .loading'));
       const { scrollWidth, innerWidth, culprits } = await page.evaluate(() => {
         // The elements sticking out on the right whose children do not: what a failure should name.
-        const out = [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5);
+        const out = Array.from(document.querySelectorAll('body *')).filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5);
         const leaves = out.filter((el) => !out.some((o) => o !== el && el.contains(o)));
-        return { scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, culprits: leaves.slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')} (${Math.round(el.getBoundingClientRect().right)} px)`) };
+        return { scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, culprits: leaves.slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${Array.from(el.classList).join('.')} (${Math.round(el.getBoundingClientRect().right)} px)`) };
       });
       expect(scrollWidth, `${p.label} overflows horizontally: ${culprits.join(', ')}`).toBeLessThanOrEqual(innerWidth);
       await saveScreenshot(page, `roles-10-tablet-${p.label.toLowerCase()}`);
