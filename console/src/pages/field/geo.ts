@@ -49,32 +49,8 @@ export function project(v: Viewport, p: Point): { x: number; y: number } {
   return { x: (m.x - v.cx) * v.scale + v.width / 2, y: (m.y - v.cy) * v.scale + v.height / 2 };
 }
 
-/** Decodes a Google encoded polyline (precision 5, as OSRM and the estimate provider write them). */
-export function decodePolyline(encoded: string, precision = 5): Point[] {
-  const factor = 10 ** precision;
-  const points: Point[] = [];
-  let index = 0;
-  let lat = 0;
-  let lng = 0;
-  const next = () => {
-    let result = 0;
-    let shift = 0;
-    let byte: number;
-    do {
-      if (index >= encoded.length) throw new Error('truncated polyline');
-      byte = encoded.charCodeAt(index++) - 63;
-      result |= (byte & 0x1f) << shift;
-      shift += 5;
-    } while (byte >= 0x20);
-    return result & 1 ? ~(result >> 1) : result >> 1;
-  };
-  while (index < encoded.length) {
-    lat += next();
-    lng += next();
-    points.push({ lat: lat / factor, lng: lng / factor });
-  }
-  return points;
-}
+/** The routing providers' decoder (OSRM's and the estimate's geometries): one implementation for server and map. */
+export { decodePolyline } from '../../../../routing/providers/polyline.ts';
 
 export interface Tile {
   key: string;
