@@ -74,6 +74,11 @@ export async function startMailSink(opts: { dir: string; smtpPort?: number; http
       });
     },
   });
+  // A client that vanishes mid-conversation (a sender killed by a fault test, a dropped link) is ordinary for a
+  // sink: the message is simply not kept. Without a listener Node would treat it as fatal and end the process.
+  smtp.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') console.error(JSON.stringify({ level: 'warn', msg: 'mail sink: connection error', code: err.code, error: err.message }));
+  });
   const http = createHttpServer((req, res) => {
     if (req.method === 'GET' && req.url?.split('?')[0] === '/messages') {
       listMessages(opts.dir).then(
