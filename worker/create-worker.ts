@@ -17,8 +17,6 @@ export interface CreateWorkerOptions {
   taskQueue?: string;
   /** The engine's data converter (lib/crypto/data-converter.ts: the encrypting codec); without it payloads stay plaintext. */
   dataConverter?: DataConverter;
-  /** Activities run at once (the SDK's default is 100; an SQLite-backed FerretDB serialises writes, so fewer is faster). */
-  maxConcurrentActivityTaskExecutions?: number;
 }
 
 export function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
@@ -29,7 +27,6 @@ export function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath }),
     activities: createActivities(opts.deps),
     shutdownGraceTime: opts.shutdownGraceTime ?? '30s',
-    ...(opts.maxConcurrentActivityTaskExecutions ? { maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions } : {}),
     // The failure converter always matches the one compiled into the workflow bundle.
     dataConverter: { ...opts.dataConverter, ...workflowBundleConverterOptions },
   });

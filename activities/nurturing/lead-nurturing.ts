@@ -46,18 +46,6 @@ const workflowIdOf = (what: string) => {
   return workflowId;
 };
 
-/** Runs `fn` while telling Temporal the activity is alive (its heartbeat timeout notices a dead worker). */
-async function heartbeating<T>(fn: () => Promise<T>): Promise<T> {
-  const ctx = Context.current();
-  ctx.heartbeat();
-  const timer = setInterval(() => ctx.heartbeat(), 2_000);
-  try {
-    return await fn();
-  } finally {
-    clearInterval(timer);
-  }
-}
-
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const URL_IN_TEXT = /https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)]/g;
 
@@ -68,10 +56,21 @@ export function createNurturingActivities({ models, mailer, links, publicUrl, se
   const mailLinks = nurturingLinks(links, publicUrl);
   const unsubscribeMailbox = `unsubscribe@${new URL(publicUrl).hostname}`;
 
+  // A version never changes once saved, so every send of it can share one read (bounded: oldest evicted first).
+  const versions = new Map<string, { accountId: string; definition: SequenceDefinition }>();
   const loadDefinition = async ({ accountId, sequenceId, version }: EnrollmentRef): Promise<SequenceDefinition> => {
-    const v = await models.SequenceVersion.findById(sequenceVersionId(sequenceId, version)).lean();
+    const id = sequenceVersionId(sequenceId, version);
+    let v = versions.get(id);
+    if (!v) {
+      const doc = await models.SequenceVersion.findById(id).lean();
+      if (doc) {
+        v = { accountId: doc.accountId, definition: doc.definition as SequenceDefinition };
+        versions.set(id, v);
+        if (versions.size > 1000) versions.delete(versions.keys().next().value!);
+      }
+    }
     if (!v || v.accountId !== accountId) throw ApplicationFailure.create({ type: 'SequenceVersionNotFound', message: `sequence ${sequenceId} has no version ${version} in account ${accountId}`, nonRetryable: true });
-    return v.definition as SequenceDefinition;
+    return v.definition;
   };
   /** The lead, or null when it was erased (deleted, or its account's key shredded). */
   const loadLead = async (accountId: string, leadId: string) => {
@@ -93,20 +92,26 @@ export function createNurturingActivities({ models, mailer, links, publicUrl, se
   const suppression = async (ref: StepRef, step: EmailStepDef, lead: Awaited<ReturnType<typeof loadLead>>): Promise<Exclude<SendResult, { status: 'sent' }> | null> => {
     if (!lead) return { status: 'suppressed', reason: 'erased', scope: 'enrollment' };
     if (lead.status === 'converted') return { status: 'suppressed', reason: 'converted', scope: 'enrollment' };
-    if ((await holds.activeFor(ref.accountId, { type: 'lead', id: ref.leadId })).length) return { status: 'suppressed', reason: 'legal-hold', scope: 'enrollment' };
-    if (await models.EngagementEvent.exists({ accountId: ref.accountId, leadId: ref.leadId, kind: 'bounced' })) return { status: 'suppressed', reason: 'bounced', scope: 'enrollment' };
+    // Independent reads: asked at once, judged in order.
+    const [held, bounced, marketing] = await Promise.all([
+      holds.activeFor(ref.accountId, { type: 'lead', id: ref.leadId }).then((h) => h.length > 0),
+      models.EngagementEvent.exists({ accountId: ref.accountId, leadId: ref.leadId, kind: 'bounced' }).then(Boolean),
+      step.category === 'marketing' ? consents.isGranted({ accountId: ref.accountId, subjectType: 'lead', subjectId: ref.leadId }, 'marketing') : true,
+    ]);
+    if (held) return { status: 'suppressed', reason: 'legal-hold', scope: 'enrollment' };
+    if (bounced) return { status: 'suppressed', reason: 'bounced', scope: 'enrollment' };
     if (!lead.email) return { status: 'suppressed', reason: 'no-address', scope: 'enrollment' };
     // Service mail is not marketing: it goes out whatever the marketing consent says.
-    if (step.category === 'marketing' && !(await consents.isGranted({ accountId: ref.accountId, subjectType: 'lead', subjectId: ref.leadId }, 'marketing'))) {
-      return { status: 'suppressed', reason: 'no-marketing-consent', scope: 'marketing' };
-    }
+    if (!marketing) return { status: 'suppressed', reason: 'no-marketing-consent', scope: 'marketing' };
     return null;
   };
 
   const variablesFor = async (accountId: string, lead: NonNullable<Awaited<ReturnType<typeof loadLead>>>) => {
     const [first, ...rest] = (lead.name ?? '').trim().split(/\s+/);
-    const account = await models.Account.findById(accountId).lean().catch(() => null);
-    const owner = lead.ownerUserId ? await models.User.findById(lead.ownerUserId).lean().catch(() => null) : null;
+    const [account, owner] = await Promise.all([
+      models.Account.findById(accountId).lean().catch(() => null),
+      lead.ownerUserId ? models.User.findById(lead.ownerUserId).lean().catch(() => null) : null,
+    ]);
     return {
       'lead.firstName': first ?? '',
       'lead.lastName': rest.join(' '),
@@ -140,11 +145,10 @@ export function createNurturingActivities({ models, mailer, links, publicUrl, se
     async sendNurturingEmail(ref: StepRef): Promise<SendResult> {
       const workflowId = workflowIdOf('a nurturing mail');
       const key = `${workflowId}:${ref.stepId}:${ref.visit}`;
-      const earlier = await models.Notification.findById(key).lean();
+      const [earlier, definition, lead] = await Promise.all([models.Notification.findById(key).lean(), loadDefinition(ref), loadLead(ref.accountId, ref.leadId)]);
       if (earlier?.status === 'sent') return { status: 'sent', messageId: earlier.messageId, alreadySent: true };
 
-      const step = stepOf(await loadDefinition(ref), ref.stepId, 'email');
-      const lead = await loadLead(ref.accountId, ref.leadId);
+      const step = stepOf(definition, ref.stepId, 'email');
       const suppressed = await suppression(ref, step, lead);
       if (suppressed) return suppressed;
 
@@ -164,7 +168,7 @@ export function createNurturingActivities({ models, mailer, links, publicUrl, se
         (step.category === 'marketing' ? `<p style="font-size:small"><a href="${escapeHtml(unsubscribe.url)}">Unsubscribe</a> · <a href="${escapeHtml(preferences)}">Your mail preferences</a></p>` : '') +
         `<img src="${escapeHtml(await mailLinks.openPixel(workflowId, ref.stepId))}" width="1" height="1" alt="">`;
 
-      const messageId = await heartbeating(() => sendOnceAndRecord(key, { workflowId, ref, step, to: lead!.email!, subject, text, html, unsubscribe }));
+      const messageId = await sendOnceAndRecord(key, { workflowId, ref, step, to: lead!.email!, subject, text, html, unsubscribe });
       return { status: 'sent', ...messageId };
     },
 

@@ -1,15 +1,15 @@
 /**
  * The engine's workflows plus the bench's baselines, in one bundle run by the same worker and queue:
  * - `benchNoop` completes in its first task;
- * - `benchNurturingShape` has a 3-step nurturing enrollment's shape — 6 activities (load, reserve, send, reserve,
- *   send, finish) and a 1 s timer — with activities that do nothing: what Temporal alone costs for that shape.
+ * - `benchNurturingShape` has a 3-step nurturing enrollment's shape — 6 local activities (load, reserve, send,
+ *   reserve, send, finish) and a 1 s timer — with activities that do nothing: what Temporal alone costs for that shape.
  */
-import { proxyActivities, sleep } from '@temporalio/workflow';
+import { proxyLocalActivities, sleep } from '@temporalio/workflow';
 
 export * from '../../workflows/index.ts';
 export { benchNoop } from './noop-workflow.ts';
 
-const { benchNoopActivity } = proxyActivities<{ benchNoopActivity(): Promise<void> }>({ startToCloseTimeout: '1 minute' });
+const { benchNoopActivity } = proxyLocalActivities<{ benchNoopActivity(): Promise<void> }>({ startToCloseTimeout: '1 minute' });
 
 export async function benchNurturingShape(waitMs: number): Promise<void> {
   await benchNoopActivity(); // load the plan

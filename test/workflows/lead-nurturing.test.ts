@@ -15,6 +15,7 @@ import { validateSequenceDefinition } from '../../lib/sequences.ts';
 import { sequenceVersionId } from '../../models/sequence.ts';
 import { engagementSignal, nurturingStateQuery, optOutSignal, type leadNurturing } from '../../workflows/lead-nurturing.ts';
 import { localDate, localWeekday } from '../../workflows/send-window.ts';
+import { localActivityType } from '../fixtures/history.ts';
 
 let t: TimeSkippingFixture;
 beforeAll(async () => {
@@ -51,7 +52,7 @@ const enroll = (sequenceId: string, leadId: string, stepsPerRun?: number) =>
   enrollLead(t.models, t.env.client, { sequenceId, leadId }, { taskQueue: t.taskQueue, searchAttributes: false, stepsPerRun });
 const handleOf = (workflowId: string, firstRunId?: string) => t.env.client.workflow.getHandle<typeof leadNurturing>(workflowId, firstRunId, firstRunId ? { firstExecutionRunId: firstRunId } : undefined);
 
-/** Workflow times at which each mail was sent (scheduled), following continue-as-new through every run. */
+/** Workflow times at which each mail was sent (its local activity's marker), following continue-as-new through every run. */
 async function sendTimes(workflowId: string, firstRunId: string): Promise<number[]> {
   const times: number[] = [];
   let runId: string | undefined = firstRunId;
@@ -59,7 +60,7 @@ async function sendTimes(workflowId: string, firstRunId: string): Promise<number
     const history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> = await t.env.client.workflow.getHandle(workflowId, runId).fetchHistory();
     runId = undefined;
     for (const e of history.events ?? []) {
-      if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendNurturingEmail') times.push(Number(e.eventTime!.seconds) * 1000);
+      if (localActivityType(e) === 'sendNurturingEmail') times.push(Number(e.eventTime!.seconds) * 1000);
       const next: string | null | undefined = e.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
       if (next) runId = next;
     }
