@@ -46,6 +46,21 @@ describe('audit log', () => {
     expect(result).toMatchObject({ ok: true, entries: 25 });
   });
 
+  it('keeps one chain when two processes append at once, each committing its queue in batches', async () => {
+    // A second model on its own connection object: another process's writer, racing this one for the same numbers.
+    const other = mongo.useDb(mongo.name, { useCache: false });
+    try {
+      const otherLog = createAuditLog(auditEntryModel(other));
+      const appended = await Promise.all(Array.from({ length: 120 }, (_, i) => (i % 2 ? log : otherLog).append(event(i))));
+      expect(new Set(appended.map((e) => e.seq)).size).toBe(120);
+      expect(await log.verify()).toMatchObject({ ok: true, entries: 120 });
+      // Each caller got the entry that holds its own event.
+      for (const [i, entry] of appended.entries()) expect(entry.details).toEqual(event(i).details);
+    } finally {
+      other.deleteModel(/.*/);
+    }
+  });
+
   it('finds an edited entry', async () => {
     await appendTen();
     await Audit.updateOne({ _id: 5 }, { $set: { 'details.roles': ['admin'] } });
