@@ -3,7 +3,7 @@
  * newest record, so a revocation takes effect for the very next check — there is no cache to expire.
  */
 import type { consentModel, ConsentDoc } from '../models/consent.ts';
-import { CONSENT_CATEGORIES } from '../models/consent.ts';
+import { CONSENT_CATEGORIES, consentRecordId } from '../models/consent.ts';
 import { isDuplicateKeyError } from './mongo.ts';
 
 export type ConsentCategory = (typeof CONSENT_CATEGORIES)[number];
@@ -31,8 +31,16 @@ export interface ConsentState {
 }
 
 export function createConsents(Consent: ReturnType<typeof consentModel>, clock: () => Date = () => new Date()) {
-  const newest = (s: ConsentSubject, category: ConsentCategory) =>
-    Consent.findOne({ accountId: s.accountId, subjectType: s.subjectType, subjectId: s.subjectId, category }).sort({ seq: -1 }).lean();
+  /** The subject's records of one category, oldest first: numbered from 1 without gaps, read by ID. */
+  const records = async (s: ConsentSubject, category: ConsentCategory): Promise<ConsentDoc[]> => {
+    const found: ConsentDoc[] = [];
+    for (let seq = 1; ; seq++) {
+      const doc = await Consent.findById(consentRecordId({ ...s, category, seq })).lean<ConsentDoc>();
+      if (!doc) return found;
+      found.push(doc);
+    }
+  };
+  const newest = async (s: ConsentSubject, category: ConsentCategory) => (await records(s, category)).at(-1) ?? null;
 
   return {
     /** Appends the change; concurrent changes get distinct sequence numbers through the unique index. */
@@ -65,7 +73,8 @@ export function createConsents(Consent: ReturnType<typeof consentModel>, clock: 
     },
 
     async history(s: ConsentSubject): Promise<ConsentDoc[]> {
-      return Consent.find({ accountId: s.accountId, subjectType: s.subjectType, subjectId: s.subjectId }).sort({ at: 1, seq: 1 }).lean();
+      const all = (await Promise.all(CONSENT_CATEGORIES.map((category) => records(s, category)))).flat();
+      return all.sort((a, b) => a.at.getTime() - b.at.getTime() || a.seq - b.seq);
     },
   };
 }

@@ -8,8 +8,21 @@ export const CONSENT_SOURCES = ['api', 'console', 'crm', 'mobile-app', 'preferen
  * Consent records are append-only: each grant or revocation is a new record, so the history is the evidence
  * (who, which text version, when, through what). The current state is the newest record per category.
  */
+/**
+ * A record's ID is its subject, category and number: the newest is found by counting up from 1 by ID, which every
+ * server answers from its primary index (a query on the other fields is a table scan on some — FerretDB's SQLite).
+ */
+export const consentRecordId = (r: { accountId: string; subjectType: string; subjectId: string; category: string; seq: number }) =>
+  `${r.accountId}:${r.subjectType}:${r.subjectId}:${r.category}:${r.seq}`;
+
 const consentSchema = new Schema(
   {
+    _id: {
+      type: String,
+      default: function (this: Parameters<typeof consentRecordId>[0]) {
+        return consentRecordId(this);
+      },
+    },
     accountId: { type: String, required: true },
     subjectType: { type: String, enum: CONSENT_SUBJECT_TYPES, required: true },
     subjectId: { type: String, required: true },

@@ -67,19 +67,54 @@ interface Pending {
   resolve(entry: AuditEntry): void;
   reject(err: unknown): void;
 }
-const writers = new WeakMap<object, { pending: Pending[]; draining: boolean }>();
+interface ChainPoint {
+  seq: number;
+  hash: string;
+}
+const GENESIS: ChainPoint = { seq: 0, hash: GENESIS_HASH };
+const writers = new WeakMap<object, { pending: Pending[]; draining: boolean; known: ChainPoint }>();
 const MAX_BATCH = 200;
 const MAX_ATTEMPTS = 50;
 
 export function createAuditLog(AuditEntry: ReturnType<typeof auditEntryModel>, clock: () => Date = () => new Date()) {
-  async function tail(): Promise<{ seq: number; hash: string }> {
-    const last = await AuditEntry.findOne().sort({ _id: -1 }).lean<AuditEntryDoc & { _id: number }>();
-    return last ? { seq: last._id, hash: last.hash } : { seq: 0, hash: GENESIS_HASH };
-  }
-  const w = writers.get(AuditEntry) ?? { pending: [], draining: false };
+  const w = writers.get(AuditEntry) ?? { pending: [], draining: false, known: GENESIS };
   writers.set(AuditEntry, w);
 
-  const chainAfter = (prev: { seq: number; hash: string }, events: AuditEvent[]): AuditEntry[] => {
+  /** The entry numbered `seq` (its hash), or null. Genesis is number 0. */
+  const at = async (seq: number): Promise<ChainPoint | null> => {
+    if (seq === 0) return GENESIS;
+    const d = await AuditEntry.findById(seq, { hash: 1 }).lean<{ hash: string }>();
+    return d ? { seq, hash: d.hash } : null;
+  };
+  /**
+   * The last entry, found by its number rather than by sorting the log (a sort reads every entry on some servers):
+   * from the last entry this process knows, gallop forward to the first missing number, then search between.
+   * Entries are numbered without gaps, so the first missing number follows the last entry.
+   */
+  async function tail(): Promise<ChainPoint> {
+    let lo = w.known;
+    const still = await at(lo.seq);
+    if (still?.hash !== lo.hash) lo = GENESIS; // the log was replaced (a test's reset): start over
+    let hi = lo.seq + 1;
+    for (let step = 1; ; step *= 2) {
+      const next = await at(lo.seq + step);
+      if (!next) {
+        hi = lo.seq + step;
+        break;
+      }
+      lo = next;
+    }
+    while (hi - lo.seq > 1) {
+      const mid = Math.floor((lo.seq + hi) / 2);
+      const found = await at(mid);
+      if (found) lo = found;
+      else hi = mid;
+    }
+    w.known = lo;
+    return lo;
+  }
+
+  const chainAfter = (prev: ChainPoint, events: AuditEvent[]): AuditEntry[] => {
     const chain: AuditEntry[] = [];
     for (const event of events) {
       const base = { seq: prev.seq + 1, at: clock(), ...event, prevHash: prev.hash };
@@ -100,6 +135,7 @@ export function createAuditLog(AuditEntry: ReturnType<typeof auditEntryModel>, c
           { ordered: true },
         );
         done.push(...chain);
+        w.known = chain.at(-1)!;
       } catch (err) {
         if (!isDuplicateKeyError(err)) throw err;
         // Another process took a number: the entries of ours stored before the clash stay (an ordered insert
