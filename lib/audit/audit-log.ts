@@ -77,8 +77,9 @@ const MAX_BATCH = 200;
 const MAX_ATTEMPTS = 50;
 
 export function createAuditLog(AuditEntry: ReturnType<typeof auditEntryModel>, clock: () => Date = () => new Date()) {
-  const w = writers.get(AuditEntry) ?? { pending: [], draining: false, known: GENESIS };
-  writers.set(AuditEntry, w);
+  // A model-less log (route declarations built for the OpenAPI document) never appends: it gets a writer of its own.
+  const w = (AuditEntry && writers.get(AuditEntry)) || { pending: [], draining: false, known: GENESIS };
+  if (AuditEntry) writers.set(AuditEntry, w);
 
   /** The entry numbered `seq` (its hash), or null. Genesis is number 0. */
   const at = async (seq: number): Promise<ChainPoint | null> => {
@@ -140,9 +141,8 @@ export function createAuditLog(AuditEntry: ReturnType<typeof auditEntryModel>, c
         if (!isDuplicateKeyError(err)) throw err;
         // Another process took a number: the entries of ours stored before the clash stay (an ordered insert
         // stores a prefix); the rest are chained again after the new tail.
-        const stored = new Map((await AuditEntry.find({ _id: { $in: chain.map((e) => e.seq) } }, { hash: 1 }).lean<{ _id: number; hash: string }[]>()).map((d) => [d._id, d.hash]));
         for (const e of chain) {
-          if (stored.get(e.seq) !== e.hash) break;
+          if ((await at(e.seq))?.hash !== e.hash) break;
           done.push(e);
         }
       }
