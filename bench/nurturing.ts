@@ -26,6 +26,7 @@ import { createLogger } from '../lib/logger.ts';
 import { installRuntimeLogger } from '../worker/runtime-logger.ts';
 import { activityDeps, createActivities } from '../activities/index.ts';
 import { startBenchApi } from './lib/api-stack.ts';
+import { nurturingStateQuery } from '../workflows/lead-nurturing.ts';
 import { onCleanup } from './lib/proc.ts';
 import { summarize } from './lib/stats.ts';
 import { BenchFailure, type BenchContext, type Row } from './lib/report.ts';
@@ -191,7 +192,14 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
     for (const [workflowId, at] of enrolledAt) {
       const first = sentAt.get(`${workflowId}:intro:1`);
       const second = sentAt.get(`${workflowId}:follow-up:1`);
-      if (!first || !second) throw new Error(`enrollment ${workflowId} lacks a sent mail in the ledger`);
+      if (!first || !second) {
+        // Say what the enrollment itself recorded, and what the ledger holds, before failing.
+        const [ledger, state] = await Promise.all([
+          models.Notification.find({ _id: { $in: [`${workflowId}:intro:1`, `${workflowId}:follow-up:1`] } }).lean(),
+          deps.temporal.workflow.getHandle(workflowId).query(nurturingStateQuery).catch((err: Error) => err.message),
+        ]);
+        throw new Error(`enrollment ${workflowId} lacks a sent mail in the ledger: ledger ${JSON.stringify(ledger)}; its log ${JSON.stringify(typeof state === 'string' ? state : state.log)}`);
+      }
       sends += 2;
       lastSend = Math.max(lastSend, second.getTime());
       lags.push(first.getTime() - at, second.getTime() - first.getTime() - N.waitSeconds * 1000);

@@ -16,7 +16,9 @@ const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
 export function installRuntimeLogger(logger: Logger, level: LogLevel = 'INFO') {
   Runtime.install({
     logger: new DefaultLogger(level, (entry) => {
-      logger[LEVELS[entry.level]]({ ...entry.meta }, entry.message);
+      // The SDK puts a failure under `error`; pino serialises an Error (type, message, stack) only under `err`.
+      const { error, ...meta } = entry.meta ?? {};
+      logger[LEVELS[entry.level]]({ ...meta, ...(error === undefined ? {} : { err: error }) }, entry.message);
     }),
   });
 }
