@@ -159,6 +159,11 @@ export function planOf(def: SequenceDefinition, timeZone: string): NurturingPlan
 }
 
 /** Fills `{{variable}}`; validation guarantees only known variables occur. Missing values become empty text. */
+/** The variables a template uses (by name, without braces). */
+export function templateVariables(template: string): Set<string> {
+  return new Set([...template.matchAll(VARIABLE)].map((m) => m[1]!));
+}
+
 export function renderTemplate(template: string, vars: Partial<Record<(typeof TEMPLATE_VARIABLES)[number], string>>): string {
   return template.replace(VARIABLE, (_, name: string) => vars[name as keyof typeof vars] ?? '');
 }

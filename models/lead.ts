@@ -24,6 +24,8 @@ const leadSchema = new Schema(
     ownerUserId: { type: String },
     source: { type: String },
     score: { type: Number, default: 0 },
+    /** A mail to the lead bounced (the bounce webhook): no further nurturing mail until the address changes. */
+    bouncedAt: { type: Date },
     /** The CSV import that created the lead (audit entry `leads.imported`), if one did. */
     importId: { type: String },
   },

@@ -118,8 +118,40 @@ export function ferretDbPath(cacheDir: string) {
  * - A query is pushed down to SQLite only when its filter is `{_id: value}` alone; `{_id, status: 'sending'}` (a
  *   conditional update, a fencing check) read the whole table. Every caller filters the fetched documents again
  *   with the whole filter, so pushing down the `_id` part of any filter returns the same results from one row.
+ * - Only string and ObjectId `_id`s were pushed down: the audit log's numbered entries (`{_id: 300}`, read on
+ *   every append) scanned the whole log. Integers are stored as their plain JSON text (`300`), the same text an
+ *   int32 or int64 argument marshals to (and a double holding 300, which MongoDB also matches); doubles stay
+ *   unpushed (their text may differ: `1e+21`).
+ * - `explain` has its own copy of that choice: it gets the same edits, so it reports the plan the query runs
+ *   (test/integration/ferretdb-lookups.test.ts relies on it).
+ * - An update, findAndModify or delete reads the matching documents and writes them back in separate steps
+ *   (FerretDB#3040), so two conditional updates of one document could both apply: two sends given the same throttle
+ *   slot, two attempts both passing a fencing check. Write commands now take one process-wide lock, making each
+ *   read-check-write one step as on MongoDB (test/integration/send-throttle.test.ts races them). SQLite admits one
+ *   writer at a time anyway; reads are not held.
  */
-export const FERRETDB_PATCHES = [
+const FERRETDB_WRITE_LOCK = `package handler
+
+import "sync"
+
+// writeMu serialises write commands so that each one's read-check-write is atomic (LORO patch, FerretDB#3040).
+var writeMu sync.Mutex
+
+func lockWrites() func() {
+	writeMu.Lock()
+	return writeMu.Unlock
+}
+`;
+const lockedCommand = (file: string, command: string) => {
+  const signature = `func (h *Handler) ${command}(connCtx context.Context, msg *wire.OpMsg) (*wire.OpMsg, error) {`;
+  return { file, from: signature, to: `${signature}\n\tdefer lockWrites()()\n` };
+};
+
+export const FERRETDB_PATCHES: { file: string; from?: string; to: string }[] = [
+  { file: 'internal/handler/loro_write_lock.go', to: FERRETDB_WRITE_LOCK },
+  lockedCommand('internal/handler/msg_update.go', 'MsgUpdate'),
+  lockedCommand('internal/handler/msg_findandmodify.go', 'MsgFindAndModify'),
+  lockedCommand('internal/handler/msg_delete.go', 'MsgDelete'),
   {
     file: 'internal/backends/sqlite/metadata/metadata.go',
     from: `IDColumn = DefaultColumn + "->'$._id'"`,
@@ -128,7 +160,12 @@ export const FERRETDB_PATCHES = [
   {
     file: 'internal/backends/sqlite/collection.go',
     from: 'if params.Filter.Len() == 1 {\n\t\tv, _ := params.Filter.Get("_id")\n\t\tswitch v.(type) {\n\t\tcase string, types.ObjectID:\n\t\t\twhereClause',
-    to: 'if params.Filter.Len() >= 1 {\n\t\tv, _ := params.Filter.Get("_id")\n\t\tswitch v.(type) {\n\t\tcase string, types.ObjectID:\n\t\t\twhereClause',
+    to: 'if params.Filter.Len() >= 1 {\n\t\tv, _ := params.Filter.Get("_id")\n\t\tswitch v.(type) {\n\t\tcase string, types.ObjectID, int32, int64:\n\t\t\twhereClause',
+  },
+  {
+    file: 'internal/backends/sqlite/collection.go',
+    from: 'if params.Filter.Len() == 1 {\n\t\tv, _ := params.Filter.Get("_id")\n\t\tswitch v.(type) {\n\t\tcase string, types.ObjectID:\n\t\t\tfilterPushdown = true',
+    to: 'if params.Filter.Len() >= 1 {\n\t\tv, _ := params.Filter.Get("_id")\n\t\tswitch v.(type) {\n\t\tcase string, types.ObjectID, int32, int64:\n\t\t\tfilterPushdown = true',
   },
 ];
 
@@ -156,6 +193,11 @@ export async function ensureFerretDb(cacheDir: string, progress: Progress): Prom
     await writeFile(join(src, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
     for (const patch of FERRETDB_PATCHES) {
       const path = join(src, patch.file);
+      if (patch.from === undefined) {
+        if (existsSync(path)) throw new ServiceBuildError('FerretDB', `patch does not apply: ${patch.file} exists already`);
+        await writeFile(path, patch.to);
+        continue;
+      }
       const text = await readFile(path, 'utf8');
       if (text.split(patch.from).length !== 2) throw new ServiceBuildError('FerretDB', `patch does not apply: ${patch.file} has no single "${patch.from}"`);
       await writeFile(path, text.replace(patch.from, patch.to));

@@ -11,7 +11,7 @@ import { KeyDestroyedError } from '../../lib/crypto/errors.ts';
 import { createConsents } from '../../lib/consents.ts';
 import { createLegalHolds } from '../../lib/legal-holds.ts';
 import { nurturingLinks } from '../../lib/nurturing-links.ts';
-import { planOf, renderTemplate, type EmailStepDef, type SequenceDefinition, type StepDef } from '../../lib/sequences.ts';
+import { planOf, renderTemplate, templateVariables, type EmailStepDef, type SequenceDefinition, type StepDef } from '../../lib/sequences.ts';
 import { sequenceVersionId } from '../../models/sequence.ts';
 import { isValidTimeZone } from '../../workflows/send-window.ts';
 import type { NurturingOutcome, NurturingPlan, SendResult } from '../../contracts/nurturing.ts';
@@ -92,25 +92,26 @@ export function createNurturingActivities({ models, mailer, links, publicUrl, se
   const suppression = async (ref: StepRef, step: EmailStepDef, lead: Awaited<ReturnType<typeof loadLead>>): Promise<Exclude<SendResult, { status: 'sent' }> | null> => {
     if (!lead) return { status: 'suppressed', reason: 'erased', scope: 'enrollment' };
     if (lead.status === 'converted') return { status: 'suppressed', reason: 'converted', scope: 'enrollment' };
-    // Independent reads: asked at once, judged in order.
-    const [held, bounced, marketing] = await Promise.all([
+    // Independent reads: asked at once, judged in order. A bounce is marked on the lead by the bounce webhook.
+    const [held, marketing] = await Promise.all([
       holds.activeFor(ref.accountId, { type: 'lead', id: ref.leadId }).then((h) => h.length > 0),
-      models.EngagementEvent.exists({ accountId: ref.accountId, leadId: ref.leadId, kind: 'bounced' }).then(Boolean),
       step.category === 'marketing' ? consents.isGranted({ accountId: ref.accountId, subjectType: 'lead', subjectId: ref.leadId }, 'marketing') : true,
     ]);
     if (held) return { status: 'suppressed', reason: 'legal-hold', scope: 'enrollment' };
-    if (bounced) return { status: 'suppressed', reason: 'bounced', scope: 'enrollment' };
+    if (lead.bouncedAt) return { status: 'suppressed', reason: 'bounced', scope: 'enrollment' };
     if (!lead.email) return { status: 'suppressed', reason: 'no-address', scope: 'enrollment' };
     // Service mail is not marketing: it goes out whatever the marketing consent says.
     if (!marketing) return { status: 'suppressed', reason: 'no-marketing-consent', scope: 'marketing' };
     return null;
   };
 
-  const variablesFor = async (accountId: string, lead: NonNullable<Awaited<ReturnType<typeof loadLead>>>) => {
+  /** The values of the variables `templates` use: the account and the owner are read only when one is named. */
+  const variablesFor = async (accountId: string, lead: NonNullable<Awaited<ReturnType<typeof loadLead>>>, templates: string[]) => {
     const [first, ...rest] = (lead.name ?? '').trim().split(/\s+/);
+    const used = new Set(templates.flatMap((t) => [...templateVariables(t)]));
     const [account, owner] = await Promise.all([
-      models.Account.findById(accountId).lean().catch(() => null),
-      lead.ownerUserId ? models.User.findById(lead.ownerUserId).lean().catch(() => null) : null,
+      used.has('account.name') || used.has('sender.name') ? models.Account.findById(accountId).lean().catch(() => null) : null,
+      used.has('sender.name') && lead.ownerUserId ? models.User.findById(lead.ownerUserId).lean().catch(() => null) : null,
     ]);
     return {
       'lead.firstName': first ?? '',
@@ -152,7 +153,7 @@ export function createNurturingActivities({ models, mailer, links, publicUrl, se
       const suppressed = await suppression(ref, step, lead);
       if (suppressed) return suppressed;
 
-      const vars = await variablesFor(ref.accountId, lead!);
+      const vars = await variablesFor(ref.accountId, lead!, [step.subject, step.body]);
       const subject = renderTemplate(step.subject, vars);
       const body = renderTemplate(step.body, vars);
       const unsubscribe = await mailLinks.unsubscribe(workflowId);

@@ -10,6 +10,7 @@
  * skips it in tests. A slot reserved by an activity that is then retried is simply left unused.
  */
 import type { Models } from '../../models/index.ts';
+import { isDuplicateKeyError } from '../../lib/mongo.ts';
 
 export function createSendThrottle({ SendSlot }: Pick<Models, 'SendSlot'>, sendsPerMinute: number, clock: () => number = Date.now) {
   const intervalMs = 60_000 / sendsPerMinute;
@@ -19,15 +20,17 @@ export function createSendThrottle({ SendSlot }: Pick<Models, 'SendSlot'>, sends
     async reserve(accountId: string): Promise<number> {
       for (let attempt = 0; attempt < 100; attempt++) {
         const now = clock();
-        const current = await SendSlot.findById(accountId).lean();
-        if (!current) {
-          try {
-            await SendSlot.create({ _id: accountId, nextSlotAt: new Date(now + intervalMs) });
-            return 0;
-          } catch {
-            continue; // created meanwhile by another send: read it again
-          }
+        // The usual case, one write: the account's next slot has come (or it has none yet), so this send takes it.
+        // A slot still ahead makes the filter miss and the upsert collide with the existing document.
+        try {
+          await SendSlot.updateOne({ _id: accountId, nextSlotAt: { $lte: new Date(now) } }, { $set: { nextSlotAt: new Date(now + intervalMs) } }, { upsert: true });
+          return 0;
+        } catch (err) {
+          if (!isDuplicateKeyError(err)) throw err;
         }
+        // Throttled: book the slot after the account's next one.
+        const current = await SendSlot.findById(accountId).lean();
+        if (!current) continue;
         const slot = Math.max(now, current.nextSlotAt.getTime());
         const { modifiedCount } = await SendSlot.updateOne({ _id: accountId, nextSlotAt: current.nextSlotAt }, { $set: { nextSlotAt: new Date(slot + intervalMs) } });
         if (modifiedCount === 1) return Math.max(0, Math.round(slot - now));

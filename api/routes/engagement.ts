@@ -51,6 +51,8 @@ export const engagementRoutes = ({ models, temporal, keyring, logger }: ApiDeps)
   const recordEngagement = async (workflowId: string, stepId: string, kind: EngagementKind): Promise<boolean> => {
     const enrollment = await models.Enrollment.findById(workflowId, { accountId: 1, leadId: 1 }).lean();
     if (!enrollment) return false;
+    // The mark every send checks, set before the event that counts once: a retried webhook still leaves it.
+    if (kind === 'bounced') await models.Lead.updateOne({ _id: enrollment.leadId, accountId: enrollment.accountId }, { $set: { bouncedAt: new Date() } });
     try {
       await models.EngagementEvent.create({ _id: `${workflowId}:${stepId}:${kind}`, accountId: enrollment.accountId, leadId: enrollment.leadId, enrollmentId: workflowId, stepId, kind, scoreDelta: SCORE_DELTAS[kind], at: new Date() });
     } catch (err) {

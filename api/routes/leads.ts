@@ -247,6 +247,8 @@ export const leadRoutes = ({ models, keyring, temporal, config }: ApiDeps) => {
           lead.$where = { status: from };
         }
         for (const [field, value] of Object.entries(body)) lead.set(field, value === null ? undefined : field === 'timeZone' ? canonicalTimeZone(value as string) : value);
+        // A bounce was the old address's: a new one may be mailed again.
+        if ('email' in body) lead.set('bouncedAt', undefined);
         try {
           await lead.save();
         } catch (err) {

@@ -158,6 +158,18 @@ describe('running enrollments', () => {
     });
     expect((await admin.request('POST', '/api/engagement/bounces', { messageId: mail!.messageId })).json).toMatchObject({ recorded: true });
     expect(await nurturing(lead.leadId, sequenceId).result()).toEqual({ outcome: 'stopped', reason: 'a mail to the lead bounced' });
+
+    // Another sequence's first mail is refused at the send itself; a new address lifts the bounce.
+    const other = await newSequence({ name: 'Bouncy too', steps: [{ id: 'intro', type: 'email', category: 'marketing', subject: 'Hi again', body: 'Hi' }] });
+    await ops.request('POST', `/api/sequences/${other}/enrollments`, { leadId: lead.leadId });
+    expect(await nurturing(lead.leadId, other).result()).toEqual({ outcome: 'stopped', reason: 'a mail to the lead bounced' });
+    expect(await mailTo(lead.email)).toHaveLength(1);
+    const address = `new.${lead.email}`;
+    expect((await ops.request('PATCH', `/api/accounts/${accountId}/leads/${lead.leadId}`, { email: address })).status).toBe(200);
+    const third = await newSequence({ name: 'Bouncy three', steps: [{ id: 'intro', type: 'email', category: 'marketing', subject: 'Hi at last', body: 'Hi' }] });
+    await ops.request('POST', `/api/sequences/${third}/enrollments`, { leadId: lead.leadId });
+    expect(await nurturing(lead.leadId, third).result()).toEqual({ outcome: 'completed' });
+    expect((await mailTo(address)).map((m) => m.subject)).toEqual(['Hi at last']);
   });
 
   it('goals reached outside the mail end enrollments: a meeting booked, a conversion in the pipeline', async () => {
