@@ -146,12 +146,14 @@ export function createNurturingActivities({ models, mailer, links, publicUrl, se
     async sendNurturingEmail(ref: StepRef): Promise<SendResult> {
       const workflowId = workflowIdOf('a nurturing mail');
       const key = `${workflowId}:${ref.stepId}:${ref.visit}`;
-      const [earlier, definition, lead] = await Promise.all([models.Notification.findById(key).lean(), loadDefinition(ref), loadLead(ref.accountId, ref.leadId)]);
-      if (earlier?.status === 'sent') return { status: 'sent', messageId: earlier.messageId, alreadySent: true };
-
+      const [definition, lead] = await Promise.all([loadDefinition(ref), loadLead(ref.accountId, ref.leadId)]);
       const step = stepOf(definition, ref.stepId, 'email');
       const suppressed = await suppression(ref, step, lead);
-      if (suppressed) return suppressed;
+      if (suppressed) {
+        // Only a mail not sent yet is suppressed; one already out (by an attempt before this) is reported as sent.
+        const earlier = await models.Notification.findById(key).lean();
+        return earlier?.status === 'sent' ? { status: 'sent', messageId: earlier.messageId, alreadySent: true } : suppressed;
+      }
 
       const vars = await variablesFor(ref.accountId, lead!, [step.subject, step.body]);
       const subject = renderTemplate(step.subject, vars);

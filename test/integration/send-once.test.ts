@@ -9,6 +9,8 @@ import { createModels, syncIndexes, type Models } from '../../models/index.ts';
 import { activityDeps, createActivities } from '../../activities/index.ts';
 import type { Keyring } from '../../lib/crypto/keyring.ts';
 import { sendOnce } from '../../activities/notifications/send-once.ts';
+import { createConsents } from '../../lib/consents.ts';
+import { sequenceVersionId } from '../../models/sequence.ts';
 import { testConfig } from '../fixtures/engine.ts';
 import { mailTo, uniqueEmail } from '../fixtures/mail.ts';
 import type { Connection } from 'mongoose';
@@ -98,5 +100,29 @@ describe('sendWelcomeMail', () => {
     release();
     expect(await stale).toEqual({ messageId: retry.messageId, alreadySent: true });
     expect((await mailTo(email)).map((m) => m.messageId)).toEqual([retry.messageId]);
+  });
+});
+
+describe('sendNurturingEmail', () => {
+  it('a retry of a mail already out reports it sent, even after an opt-out; a mail not yet out is suppressed', async () => {
+    const hex = () => randomBytes(16).toString('hex');
+    const [accountId, leadId, sequenceId] = [`acc_${hex()}`, `led_${hex()}`, `seq_${hex()}`];
+    const email = uniqueEmail('nurtured');
+    await models.Account.create({ _id: accountId, name: 'Retry Solar', owner: { name: 'Rita', email: uniqueEmail('owner') } });
+    await models.Lead.create({ _id: leadId, accountId, name: 'Lee Lead', email, timeZone: 'UTC' });
+    const consents = createConsents(models.Consent);
+    await consents.record({ accountId, subjectType: 'lead', subjectId: leadId, category: 'marketing', granted: true, policyVersion: '1', source: 'api' });
+    const steps = [{ id: 'intro', type: 'email', category: 'marketing', subject: 'Hello', body: 'Hi {{lead.firstName}}' }];
+    await models.SequenceVersion.create({ _id: sequenceVersionId(sequenceId, 1), sequenceId, accountId, version: 1, definition: { name: 'One mail', steps } });
+    const activities = createActivities(activityDeps(config, { models, mailer, keyring }));
+    const env = new MockActivityEnvironment({ workflowExecution: { workflowId: `lead-nurturing-${hex()}`, runId: 'r1' } } as never);
+    const ref = { accountId, leadId, sequenceId, version: 1, stepId: 'intro' };
+
+    const first = await env.run(activities.sendNurturingEmail, { ...ref, visit: 1 });
+    expect(first).toMatchObject({ status: 'sent', alreadySent: false });
+    await consents.record({ accountId, subjectType: 'lead', subjectId: leadId, category: 'marketing', granted: false, policyVersion: '1', source: 'unsubscribe-link' });
+    expect(await env.run(activities.sendNurturingEmail, { ...ref, visit: 1 })).toMatchObject({ status: 'sent', alreadySent: true });
+    expect(await env.run(activities.sendNurturingEmail, { ...ref, visit: 2 })).toEqual({ status: 'suppressed', reason: 'no-marketing-consent', scope: 'marketing' });
+    expect((await mailTo(email)).map((m) => m.subject)).toEqual(['Hello']);
   });
 });
