@@ -68,8 +68,8 @@ export function validateSequenceDefinition(input: unknown, base = ''): { ok: tru
 
   const checkTemplate = (path: string, text: unknown) => {
     if (typeof text !== 'string') return;
-    for (const m of text.matchAll(VARIABLE)) {
-      if (!KNOWN_VARIABLES.has(m[1]!)) at(path, `unknown template variable {{${m[1]}}} (known: ${TEMPLATE_VARIABLES.join(', ')})`);
+    for (const name of templateVariables(text)) {
+      if (!KNOWN_VARIABLES.has(name)) at(path, `unknown template variable {{${name}}} (known: ${TEMPLATE_VARIABLES.join(', ')})`);
     }
   };
   const checkDuration = (path: string, text: unknown, { positive = false, allowWindow = false } = {}) => {
@@ -158,12 +158,12 @@ export function planOf(def: SequenceDefinition, timeZone: string): NurturingPlan
   return { steps, window: sendWindowOf(def), goals: def.goals ?? ['replied', 'meeting-booked', 'converted'], timeZone };
 }
 
-/** Fills `{{variable}}`; validation guarantees only known variables occur. Missing values become empty text. */
 /** The variables a template uses (by name, without braces). */
 export function templateVariables(template: string): Set<string> {
   return new Set([...template.matchAll(VARIABLE)].map((m) => m[1]!));
 }
 
+/** Fills `{{variable}}`; validation guarantees only known variables occur. Missing values become empty text. */
 export function renderTemplate(template: string, vars: Partial<Record<(typeof TEMPLATE_VARIABLES)[number], string>>): string {
   return template.replace(VARIABLE, (_, name: string) => vars[name as keyof typeof vars] ?? '');
 }

@@ -246,9 +246,10 @@ export const leadRoutes = ({ models, keyring, temporal, config }: ApiDeps) => {
           // The move is checked against the status read: a parallel move in between makes this save match nothing.
           lead.$where = { status: from };
         }
+        const previousEmail = lead.email;
         for (const [field, value] of Object.entries(body)) lead.set(field, value === null ? undefined : field === 'timeZone' ? canonicalTimeZone(value as string) : value);
         // A bounce was the old address's: a new one may be mailed again.
-        if ('email' in body) lead.set('bouncedAt', undefined);
+        if ('email' in body && body.email !== previousEmail) lead.set('bouncedAt', undefined);
         try {
           await lead.save();
         } catch (err) {
