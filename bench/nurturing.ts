@@ -48,12 +48,21 @@ const N = {
 };
 const ALWAYS = { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '00:00', end: '23:59' };
 
-/** Runs `fn` over `items`, `c` at a time. */
+/**
+ * Runs `fn` over `items`, `c` at a time. After a failure no new item starts, and the first failure is thrown once
+ * the calls in flight have settled: nothing is left running (or retrying) when the bench cleans up.
+ */
 async function pool<T>(items: T[], c: number, fn: (item: T) => Promise<void>) {
   let next = 0;
-  await Promise.all(Array.from({ length: c }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  let failure: { err: unknown } | null = null;
+  await Promise.all(
+    Array.from({ length: c }, async () => {
+      while (!failure && next < items.length) {
+        await fn(items[next++]!).catch((err: unknown) => (failure ??= { err }));
+      }
+    }),
+  );
+  if (failure) throw (failure as { err: unknown }).err;
 }
 
 export async function run(ctx: BenchContext): Promise<Row[]> {
