@@ -146,38 +146,25 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
       await models.Consent.insertMany(chunk.map((l) => ({ accountId: l.accountId, subjectType: 'lead', subjectId: l._id, category: 'marketing', granted: true, policyVersion: '1', source: 'api', at: new Date(), seq: 1 })));
     }
 
-    /** As many no-op workflows as leads, started and awaited through the same client, worker and server. */
-    const runNoops = async (label: string) => {
-      ctx.log(`baseline (${label}): ${N.leads} no-op workflows, ${N.concurrency} starts at a time`);
+    /** As many baseline workflows as leads, started and awaited through the same client, worker and server. */
+    const runBaseline = async (workflowType: string, args: unknown[], label: string) => {
+      ctx.log(`baseline (${label}): ${N.leads} ${workflowType} workflows, ${N.concurrency} starts at a time`);
       const t = performance.now();
-      const ids = leads.map((l) => `bench-noop-${label}-${l._id}`);
+      const ids = leads.map((l) => `bench-${label}-${l._id}`);
       await pool(ids, N.concurrency, async (workflowId) => {
-        await deps.temporal.workflow.start('benchNoop', { taskQueue: config.temporal.taskQueue, workflowId, args: [] });
+        await deps.temporal.workflow.start(workflowType, { taskQueue: config.temporal.taskQueue, workflowId, args });
       });
       const startedMs = performance.now() - t;
       await pool(ids, N.concurrency, async (workflowId) => {
         await deps.temporal.workflow.getHandle(workflowId).result();
       });
       const ms = performance.now() - t;
-      ctx.log(`no-op (${label}): ${N.leads} in ${(ms / 1000).toFixed(1)} s`);
+      ctx.log(`${label}: ${N.leads} in ${(ms / 1000).toFixed(1)} s`);
       return { ms, startedMs };
     };
-    const { ms: noopMs, startedMs: noopStartedMs } = await runNoops('before');
-
-    let shapeMs: number | null = null;
-    if (N.shapeBaseline) {
-      ctx.log(`baseline: ${N.leads} workflows of the nurturing's shape with do-nothing activities`);
-      const shapeT0 = performance.now();
-      const shapeIds = leads.map((l) => `bench-shape-${l._id}`);
-      await pool(shapeIds, N.concurrency, async (workflowId) => {
-        await deps.temporal.workflow.start('benchNurturingShape', { taskQueue: config.temporal.taskQueue, workflowId, args: [N.waitSeconds * 1000] });
-      });
-      await pool(shapeIds, N.concurrency, async (workflowId) => {
-        await deps.temporal.workflow.getHandle(workflowId).result();
-      });
-      shapeMs = performance.now() - shapeT0;
-      ctx.log(`shape: ${N.leads} in ${(shapeMs / 1000).toFixed(1)} s`);
-    }
+    const { ms: noopMs, startedMs: noopStartedMs } = await runBaseline('benchNoop', [], 'noop-before');
+    // The nurturing's shape with do-nothing activities: what Temporal alone costs for it.
+    const shapeMs = N.shapeBaseline ? (await runBaseline('benchNurturingShape', [N.waitSeconds * 1000], 'shape')).ms : null;
 
     // The run: enrol through the API, then wait until every enrollment has completed.
     const rssBefore = process.memoryUsage().rss;
@@ -204,7 +191,7 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
     const runMs = performance.now() - t0;
     clearInterval(sampler);
     // Run again afterwards: the server's database then holds as many executions as the nurturing run faced.
-    const noopAfter = N.noopAfter ? await runNoops('after') : null;
+    const noopAfter = N.noopAfter ? await runBaseline('benchNoop', [], 'noop-after') : null;
     const outcomes = await models.Enrollment.aggregate<{ _id: string; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }]);
     const completed = outcomes.find((o) => o._id === 'completed')?.n ?? 0;
     if (completed !== N.leads) throw new Error(`not every enrollment completed: ${JSON.stringify(outcomes)}`);

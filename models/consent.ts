@@ -5,16 +5,16 @@ export const CONSENT_SUBJECT_TYPES = ['user', 'lead', 'technician', 'visitor'] a
 export const CONSENT_SOURCES = ['api', 'console', 'crm', 'mobile-app', 'preference-centre', 'cookie-banner', 'unsubscribe-link'] as const;
 
 /**
- * Consent records are append-only: each grant or revocation is a new record, so the history is the evidence
- * (who, which text version, when, through what). The current state is the newest record per category.
- */
-/**
  * A record's ID is its subject, category and number: the newest is found by counting up from 1 by ID, which every
  * server answers from its primary index (a query on the other fields is a table scan on some — FerretDB's SQLite).
  */
 export const consentRecordId = (r: { accountId: string; subjectType: string; subjectId: string; category: string; seq: number }) =>
   `${r.accountId}:${r.subjectType}:${r.subjectId}:${r.category}:${r.seq}`;
 
+/**
+ * Consent records are append-only: each grant or revocation is a new record, so the history is the evidence
+ * (who, which text version, when, through what). The current state is the newest record per category.
+ */
 const consentSchema = new Schema(
   {
     _id: {
