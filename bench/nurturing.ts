@@ -31,6 +31,7 @@ import { startBenchApi } from './lib/api-stack.ts';
 import { nurturingStateQuery } from '../workflows/lead-nurturing.ts';
 import { onCleanup } from './lib/proc.ts';
 import { summarize } from './lib/stats.ts';
+import { cpuSince, cpuSnapshot } from './lib/process-cpu.ts';
 import { BenchFailure, type BenchContext, type Row } from './lib/report.ts';
 
 export const description = 'lead nurturing: 10,000 enrollments into a 3-step sequence run to completion vs as many no-op workflows';
@@ -63,6 +64,27 @@ async function pool<T>(items: T[], c: number, fn: (item: T) => Promise<void>) {
     }),
   );
   if (failure) throw (failure as { err: unknown }).err;
+}
+
+type Cpu = ReturnType<typeof cpuSince>;
+/** CPU per workflow, all programs and each, against the no-ops': where the cost goes, less noisy than wall time. */
+function cpuRows(section: string, run: Cpu, noop: Cpu): Row[] {
+  const per = (ms: number) => ms / N.leads;
+  const total = (c: Cpu) => c.self + c.temporal + c.ferretdb;
+  const row = (metric: string, value: number, base: number, note?: string): Row => ({
+    section,
+    metric,
+    value: per(value),
+    unit: 'ms',
+    baseline: { label: 'no-op workflow', value: per(base), unit: 'ms' },
+    ...(note ? { note } : {}),
+  });
+  return [
+    row('CPU per workflow, all programs', total(run), total(noop), 'this process + Temporal server + FerretDB (/proc); 2 cores'),
+    row('  of which worker + API + client (this process)', run.self, noop.self),
+    row('  of which Temporal server', run.temporal, noop.temporal),
+    row('  of which FerretDB', run.ferretdb, noop.ferretdb, 'the no-ops touch no database'),
+  ];
 }
 
 export async function run(ctx: BenchContext): Promise<Row[]> {
@@ -150,6 +172,7 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
     const runBaseline = async (workflowType: string, args: unknown[], label: string) => {
       ctx.log(`baseline (${label}): ${N.leads} ${workflowType} workflows, ${N.concurrency} starts at a time`);
       const t = performance.now();
+      const cpuAtStart = cpuSnapshot();
       const ids = leads.map((l) => `bench-${label}-${l._id}`);
       await pool(ids, N.concurrency, async (workflowId) => {
         await deps.temporal.workflow.start(workflowType, { taskQueue: config.temporal.taskQueue, workflowId, args });
@@ -160,13 +183,14 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
       });
       const ms = performance.now() - t;
       ctx.log(`${label}: ${N.leads} in ${(ms / 1000).toFixed(1)} s`);
-      return { ms, startedMs };
+      return { ms, startedMs, cpu: cpuSince(cpuAtStart) };
     };
-    const { ms: noopMs, startedMs: noopStartedMs } = await runBaseline('benchNoop', [], 'noop-before');
+    const { ms: noopMs, startedMs: noopStartedMs, cpu: noopCpu } = await runBaseline('benchNoop', [], 'noop-before');
     // The nurturing's shape with do-nothing activities: what Temporal alone costs for it.
     const shapeMs = N.shapeBaseline ? (await runBaseline('benchNurturingShape', [N.waitSeconds * 1000], 'shape')).ms : null;
 
     // The run: enrol through the API, then wait until every enrollment has completed.
+    const cpuBefore = cpuSnapshot();
     const rssBefore = process.memoryUsage().rss;
     let rssPeak = rssBefore;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 500);
@@ -189,6 +213,7 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
       if (++finished % 1000 === 0) ctx.log(`${finished} / ${N.leads} enrollments finished`);
     });
     const runMs = performance.now() - t0;
+    const cpu = cpuSince(cpuBefore);
     clearInterval(sampler);
     // Run again afterwards: the server's database then holds as many executions as the nurturing run faced.
     const noopAfter = N.noopAfter ? await runBaseline('benchNoop', [], 'noop-after') : null;
@@ -262,10 +287,11 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
               metric: 'wall time per workflow vs the same shape with do-nothing activities',
               value: perWorkflow,
               unit: 'ms',
-              baseline: { label: '6 no-op local activities + 1 s timer', value: shapeMs / N.leads, unit: 'ms' },
+              baseline: { label: '3 no-op local activities + 1 s timer', value: shapeMs / N.leads, unit: 'ms' },
               note: 'what the engine’s own I/O (FerretDB, SMTP, keyring) adds to Temporal’s cost of the shape',
             },
           ]),
+      ...cpuRows(section, cpu, noopCpu),
       { section, metric: 'lag scheduled → sent, p50', value: lag.p50, unit: 'ms' },
       { section, metric: 'lag scheduled → sent, p95', value: lag.p95, unit: 'ms', note: `max ${Math.round(lag.max)} ms over ${lag.n} mails` },
       { section, metric: 'peak RSS of worker + API + client process', value: rssPeak / 2 ** 20, unit: 'MiB', baseline: { label: 'before the run', value: rssBefore / 2 ** 20, unit: 'MiB' } },

@@ -28,6 +28,8 @@ export interface NurturingInput {
   leadId: string;
   sequenceId: string;
   version: number;
+  /** The version's plan in the lead's zone, when the enrolling side has read them (the API has); else loaded at start. */
+  plan?: NurturingPlan;
   /** Set by continue-as-new only: where the previous run stopped. */
   carried?: NurturingCarry;
   /** Steps per run before continue-as-new (default NURTURING_STEPS_PER_RUN). */
@@ -82,7 +84,9 @@ export interface NurturingOutcome {
 export type SendResult =
   | { status: 'sent'; messageId: string; alreadySent: boolean }
   | { status: 'suppressed'; reason: 'no-marketing-consent'; scope: 'marketing' }
-  | { status: 'suppressed'; reason: 'bounced' | 'erased' | 'legal-hold' | 'no-address' | 'converted'; scope: 'enrollment' };
+  | { status: 'suppressed'; reason: 'bounced' | 'erased' | 'legal-hold' | 'no-address' | 'converted'; scope: 'enrollment' }
+  /** Not sent yet: the account's send slot for it is `waitMs` ahead (reserved; send again then, with `slotTaken`). */
+  | { status: 'paced'; waitMs: number };
 
 /** Which new leads an automatic enrollment looks at: one created lead, or every lead of one CSV import. */
 export type AutoEnrollmentScope = { accountId: string; leadId: string } | { accountId: string; importId: string };

@@ -12,6 +12,9 @@ import { goalReachedSignal, optOutSignal, type leadNurturing } from '../workflow
 import type { leadAutoEnrollment } from '../workflows/lead-auto-enrollment.ts';
 import type { AutoEnrollmentScope, SequenceGoal } from '../contracts/nurturing.ts';
 import { autoSequences } from './leads/entry-criteria.ts';
+import { savedVersion } from './sequence-versions.ts';
+import { planOf } from './sequences.ts';
+import { isValidTimeZone } from '../workflows/send-window.ts';
 
 export interface Enrollment {
   workflowId: string;
@@ -46,15 +49,17 @@ export async function enrollLead(models: Models, temporal: Client, ref: { sequen
   const sequence = await models.Sequence.findById(ref.sequenceId).lean();
   if (!sequence) throw new EnrollmentRefusedError('no-sequence', `no sequence ${ref.sequenceId}`);
   const { accountId } = sequence;
-  const lead = await models.Lead.findById(ref.leadId, { accountId: 1 }).lean();
+  const version = sequence.latestVersion;
+  const [lead, saved] = await Promise.all([models.Lead.findById(ref.leadId, { accountId: 1, timeZone: 1 }).lean(), savedVersion(models, ref.sequenceId, version)]);
   if (!lead || lead.accountId !== accountId) throw new EnrollmentRefusedError('no-lead', `no lead ${ref.leadId} in the sequence's account`);
   const workflowId = workflowIds.leadNurturing(accountId, ref.leadId, ref.sequenceId);
-  const version = sequence.latestVersion;
+  // The plan from what was just read: the workflow then needs no activity (and no read of the lead) to start.
+  const plan = saved?.accountId === accountId ? planOf(saved.definition, isValidTimeZone(lead.timeZone) ? lead.timeZone : 'UTC') : undefined;
   const handle = await temporal.workflow.start<typeof leadNurturing>('leadNurturing', {
     taskQueue: opts.taskQueue,
     workflowId,
     workflowIdConflictPolicy: 'USE_EXISTING',
-    args: [{ accountId, leadId: ref.leadId, sequenceId: ref.sequenceId, version, ...(opts.stepsPerRun ? { stepsPerRun: opts.stepsPerRun } : {}) }],
+    args: [{ accountId, leadId: ref.leadId, sequenceId: ref.sequenceId, version, plan, ...(opts.stepsPerRun ? { stepsPerRun: opts.stepsPerRun } : {}) }],
     ...(opts.searchAttributes === false
       ? {}
       : { typedSearchAttributes: [{ key: accountIdKey, value: accountId }, { key: leadIdKey, value: ref.leadId }, { key: sequenceIdKey, value: ref.sequenceId }] }),

@@ -10,6 +10,7 @@
 import { Readable } from 'node:stream';
 import nodemailer, { type Transporter } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
 
 export interface OutgoingMail {
   to: string;
@@ -57,7 +58,9 @@ function commitGatedStream(raw: Buffer, commit: () => Promise<void>): Readable {
 }
 
 export function createMailer(smtpUrl: string, from: string, opts: MailerOptions = {}): Mailer {
-  const transport: Transporter = nodemailer.createTransport(smtpUrl);
+  // Pooled: a connection (greeting, EHLO, TLS, AUTH) serves up to 100 messages instead of one. Options in the
+  // URL's query (`?pool=false`, `?maxConnections=2`) win over these.
+  const transport: Transporter = nodemailer.createTransport({ pool: true, maxConnections: 5, maxMessages: 100, ...parseConnectionUrl(smtpUrl) });
   const accepted = (info: { accepted: (string | { address: string })[] }) => info.accepted.map((a) => (typeof a === 'string' ? a : a.address));
   return {
     async send(mail, { beforeCommit } = {}) {

@@ -1,7 +1,8 @@
 /**
- * Lead nurturing: one workflow per enrollment of a lead in a sequence version. It loads the version's structure
- * once, then walks its steps: mail at the next moment inside the send window in the LEAD's time zone (the last
- * check for opt-out, bounce, erasure and legal holds runs in the sending activity itself), waits on durable timers,
+ * Lead nurturing: one workflow per enrollment of a lead in a sequence version. It gets the version's structure
+ * with its input (or loads it once, when the enrolling side did not read it), then walks its steps: mail at the
+ * next moment inside the send window in the LEAD's time zone and at the account's send slot (the last check for
+ * opt-out, bounce, erasure and legal holds runs in the sending activity itself), waits on durable timers,
  * branches on engagement signals, creates tasks for the lead's owner, and ends on a goal. Pause, resume and
  * skip-step are updates; the console reads the current step, the next send time in the lead's zone and a log of
  * what happened and why. Every NURTURING_STEPS_PER_RUN steps it continues as new, carrying its state.
@@ -18,11 +19,13 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  patched,
   proxyLocalActivities,
   setHandler,
   sleep,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import type { SendRef } from '../activities/nurturing/lead-nurturing.ts';
 import type {
   EngagementKind,
   NurturingCarry,
@@ -33,6 +36,7 @@ import type {
   NurturingState,
   NurturingStatus,
   PlanStep,
+  SendResult,
   SequenceGoal,
 } from '../contracts/nurturing.ts';
 import { formatInZone, nextSendTime } from './send-window.ts';
@@ -50,6 +54,12 @@ export const skipStepUpdate = defineUpdate<NurturingState, [{ by: string; stepId
 export const nurturingStateQuery = defineQuery<NurturingState>('nurturingState');
 
 export const NURTURING_STEPS_PER_RUN = 50;
+/**
+ * Since 2026-11-26 the send takes the account's send slot itself (one local activity per mail instead of two).
+ * Enrollments started before replay their own order (a reserveSendSlot call, then the send); remove the old
+ * branch with deprecatePatch once none of them runs.
+ */
+const SEND_TAKES_SLOT = 'send-takes-slot';
 const LOG_LIMIT = 200;
 
 // Every step's I/O is a short call to our own database and mail relay, so it runs as a local activity: its result
@@ -74,7 +84,7 @@ export async function leadNurturing(input: NurturingInput): Promise<NurturingOut
   const { accountId, leadId, sequenceId, version } = input;
   const stepsPerRun = input.stepsPerRun ?? NURTURING_STEPS_PER_RUN;
   const carried = input.carried;
-  let plan: NurturingPlan | undefined = carried?.plan;
+  let plan: NurturingPlan | undefined = carried?.plan ?? input.plan;
   let index = carried?.index ?? 0;
   const visits: Record<string, number> = { ...carried?.visits };
   const engagement = [...(carried?.engagement ?? [])];
@@ -209,12 +219,22 @@ export async function leadNurturing(input: NurturingInput): Promise<NurturingOut
     engagement.some((e) => e.stepId === stepId && (e.kind === on || (on === 'opened' && (e.kind === 'clicked' || e.kind === 'replied'))));
   const goto = (target: string) => plan!.steps.findIndex((s) => s.id === target);
 
+  /** Sends at the account's send slot (per-account pacing): a slot still ahead is waited for on a timer. */
+  const sendAtSlot = async (send: SendRef): Promise<Exclude<SendResult, { status: 'paced' }>> => {
+    let result = await acts.sendNurturingEmail(send);
+    while (result.status === 'paced') {
+      await sleep(result.waitMs);
+      result = await acts.sendNurturingEmail({ ...send, slotTaken: true });
+    }
+    return result;
+  };
+
   const finish = async (outcome: NurturingOutcome): Promise<NurturingOutcome> => {
     status = outcome.outcome;
     nextSendAt = null;
     note(outcome.outcome, current()?.id, outcome.goal ? `goal ${outcome.goal}` : outcome.reason);
     await acts.finishEnrollment(outcome, { accountId, leadId, sequenceId, version });
-    await condition(allHandlersFinished);
+    if (!allHandlersFinished()) await condition(allHandlersFinished);
     return outcome;
   };
 
@@ -227,9 +247,8 @@ export async function leadNurturing(input: NurturingInput): Promise<NurturingOut
       }
       throw err;
     }
-    status = paused ? 'paused' : 'running';
-    note('started', undefined, `sequence ${sequenceId} v${version}, lead's zone ${plan.timeZone}`);
   }
+  if (!carried) note('started', undefined, `sequence ${sequenceId} v${version}, lead's zone ${plan.timeZone}`);
   const { timeZone: zone, window } = plan;
   status = paused ? 'paused' : 'running';
 
@@ -257,7 +276,7 @@ export async function leadNurturing(input: NurturingInput): Promise<NurturingOut
       await condition(allHandlersFinished);
       note('continued-as-new', step.id, `after ${stepsThisRun} steps in run ${runs}`);
       const carry: NurturingCarry = { plan, index, visits, engagement, log, paused, optedOut, stepsDone, runs };
-      return continueAsNew<typeof leadNurturing>({ ...input, carried: carry });
+      return continueAsNew<typeof leadNurturing>({ accountId, leadId, sequenceId, version, stepsPerRun: input.stepsPerRun, carried: carry });
     }
     if (skipRequested === step.id) {
       note('skipped', step.id, 'skipped on request');
@@ -275,12 +294,16 @@ export async function leadNurturing(input: NurturingInput): Promise<NurturingOut
         const at = nextSendTime(Date.now(), zone, window);
         nextSendAt = at;
         if (!(await waitUntil(at))) continue;
-        const delay = await acts.reserveSendSlot(accountId);
-        if (delay > 0) await sleep(delay);
         const visit = (visits[step.id] ?? 0) + 1;
         visits[step.id] = visit;
+        const send = { accountId, leadId, sequenceId, version, stepId: step.id, visit };
+        const takesSlot = patched(SEND_TAKES_SLOT);
+        if (!takesSlot) {
+          const delay = await acts.reserveSendSlot(accountId);
+          if (delay > 0) await sleep(delay);
+        }
+        const result = await sendAtSlot({ ...send, slotTaken: !takesSlot });
         const sendingAt = Date.now();
-        const result = await acts.sendNurturingEmail({ accountId, leadId, sequenceId, version, stepId: step.id, visit });
         nextSendAt = null;
         if (result.status === 'sent') {
           note('sent', step.id, `${step.category} mail at ${formatInZone(sendingAt, zone)} (${zone})`);

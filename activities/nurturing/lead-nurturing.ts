@@ -12,7 +12,7 @@ import { createConsents } from '../../lib/consents.ts';
 import { createLegalHolds } from '../../lib/legal-holds.ts';
 import { nurturingLinks } from '../../lib/nurturing-links.ts';
 import { planOf, renderTemplate, templateVariables, type EmailStepDef, type SequenceDefinition, type StepDef } from '../../lib/sequences.ts';
-import { sequenceVersionId } from '../../models/sequence.ts';
+import { savedVersion } from '../../lib/sequence-versions.ts';
 import { isValidTimeZone } from '../../workflows/send-window.ts';
 import type { NurturingOutcome, NurturingPlan, SendResult } from '../../contracts/nurturing.ts';
 import { sendOnce } from '../notifications/send-once.ts';
@@ -40,6 +40,11 @@ export interface StepRef extends EnrollmentRef {
   visit: number;
 }
 
+export interface SendRef extends StepRef {
+  /** The account's send slot for this mail was reserved (by an earlier call that answered `paced`) and has come. */
+  slotTaken?: boolean;
+}
+
 const workflowIdOf = (what: string) => {
   const workflowId = Context.current().info.workflowExecution?.workflowId;
   if (!workflowId) throw ApplicationFailure.create({ message: `${what} must run in a workflow`, nonRetryable: true });
@@ -56,19 +61,8 @@ export function createNurturingActivities({ models, mailer, links, publicUrl, se
   const mailLinks = nurturingLinks(links, publicUrl);
   const unsubscribeMailbox = `unsubscribe@${new URL(publicUrl).hostname}`;
 
-  // A version never changes once saved, so every send of it can share one read (bounded: oldest evicted first).
-  const versions = new Map<string, { accountId: string; definition: SequenceDefinition }>();
   const loadDefinition = async ({ accountId, sequenceId, version }: EnrollmentRef): Promise<SequenceDefinition> => {
-    const id = sequenceVersionId(sequenceId, version);
-    let v = versions.get(id);
-    if (!v) {
-      const doc = await models.SequenceVersion.findById(id).lean();
-      if (doc) {
-        v = { accountId: doc.accountId, definition: doc.definition as SequenceDefinition };
-        versions.set(id, v);
-        if (versions.size > 1000) versions.delete(versions.keys().next().value!);
-      }
-    }
+    const v = await savedVersion(models, sequenceId, version);
     if (!v || v.accountId !== accountId) throw ApplicationFailure.create({ type: 'SequenceVersionNotFound', message: `sequence ${sequenceId} has no version ${version} in account ${accountId}`, nonRetryable: true });
     return v.definition;
   };
@@ -89,7 +83,7 @@ export function createNurturingActivities({ models, mailer, links, publicUrl, se
   };
 
   /** Why this mail must not go out, or null. Order: the lead is gone, converted, held, bounced, then consent. */
-  const suppression = async (ref: StepRef, step: EmailStepDef, lead: Awaited<ReturnType<typeof loadLead>>): Promise<Exclude<SendResult, { status: 'sent' }> | null> => {
+  const suppression = async (ref: StepRef, step: EmailStepDef, lead: Awaited<ReturnType<typeof loadLead>>): Promise<Extract<SendResult, { status: 'suppressed' }> | null> => {
     if (!lead) return { status: 'suppressed', reason: 'erased', scope: 'enrollment' };
     if (lead.status === 'converted') return { status: 'suppressed', reason: 'converted', scope: 'enrollment' };
     // Independent reads: asked at once, judged in order. A bounce is marked on the lead by the bounce webhook.
@@ -133,17 +127,22 @@ export function createNurturingActivities({ models, mailer, links, publicUrl, se
       return planOf(def, isValidTimeZone(lead.timeZone) ? lead.timeZone : 'UTC');
     },
 
-    /** Milliseconds to wait for the account's next send slot (activities/nurturing/throttle.ts). */
+    /**
+     * Milliseconds to wait for the account's next send slot (activities/nurturing/throttle.ts). Only enrollments
+     * started before the send took its own slot still call it (workflows/lead-nurturing.ts, patch SEND_TAKES_SLOT).
+     */
     async reserveSendSlot(accountId: string): Promise<number> {
       return throttle.reserve(accountId);
     },
 
     /**
-     * Checks suppression, then sends through the mail ledger under `<workflowId>:<stepId>:<visit>`: a retry, or a
-     * new worker after a crash, finds the earlier send and does not mail again. A mail already sent is reported as
-     * sent even if the lead opted out since (it did go out).
+     * Checks suppression, takes the account's next send slot (a slot still ahead is answered `paced`: nothing is
+     * sent, the workflow waits on a timer and calls again), then sends through the mail ledger under
+     * `<workflowId>:<stepId>:<visit>`: a retry, or a new worker after a crash, finds the earlier send and does not
+     * mail again. A mail already sent is reported as sent even if the lead opted out since (it did go out). A
+     * suppressed mail takes no slot.
      */
-    async sendNurturingEmail(ref: StepRef): Promise<SendResult> {
+    async sendNurturingEmail(ref: SendRef): Promise<SendResult> {
       const workflowId = workflowIdOf('a nurturing mail');
       const key = `${workflowId}:${ref.stepId}:${ref.visit}`;
       const [definition, lead] = await Promise.all([loadDefinition(ref), loadLead(ref.accountId, ref.leadId)]);
@@ -153,6 +152,11 @@ export function createNurturingActivities({ models, mailer, links, publicUrl, se
         // Only a mail not sent yet is suppressed; one already out (by an attempt before this) is reported as sent.
         const earlier = await models.Notification.findById(key).lean();
         return earlier?.status === 'sent' ? { status: 'sent', messageId: earlier.messageId, alreadySent: true } : suppressed;
+      }
+
+      if (!ref.slotTaken) {
+        const waitMs = await throttle.reserve(ref.accountId);
+        if (waitMs > 0) return { status: 'paced', waitMs };
       }
 
       const vars = await variablesFor(ref.accountId, lead!, [step.subject, step.body]);

@@ -115,6 +115,14 @@ export function createAuditLog(AuditEntry: ReturnType<typeof auditEntryModel>, c
     return lo;
   }
 
+  /**
+   * Where to chain next, cheaply: the last entry this process wrote, if it is still there (one read). Another
+   * process's entry after it makes the insert collide, and the next attempt looks for the tail.
+   */
+  async function likelyTail(): Promise<ChainPoint> {
+    return (await at(w.known.seq))?.hash === w.known.hash ? w.known : tail();
+  }
+
   const chainAfter = (prev: ChainPoint, events: AuditEvent[]): AuditEntry[] => {
     const chain: AuditEntry[] = [];
     for (const event of events) {
@@ -129,7 +137,7 @@ export function createAuditLog(AuditEntry: ReturnType<typeof auditEntryModel>, c
   async function appendBatch(events: AuditEvent[]): Promise<AuditEntry[]> {
     const done: AuditEntry[] = [];
     for (let attempt = 1; attempt <= MAX_ATTEMPTS && done.length < events.length; attempt++) {
-      const chain = chainAfter(await tail(), events.slice(done.length));
+      const chain = chainAfter(await (attempt === 1 ? likelyTail() : tail()), events.slice(done.length));
       try {
         await AuditEntry.insertMany(
           chain.map((e) => ({ _id: e.seq, at: e.at, actor: e.actor, action: e.action, target: e.target, details: e.details, prevHash: e.prevHash, hash: e.hash })),
