@@ -28,7 +28,11 @@ export interface NurturingInput {
   leadId: string;
   sequenceId: string;
   version: number;
-  /** The version's plan in the lead's zone, when the enrolling side has read them (the API has); else loaded at start. */
+  /**
+   * The version's plan in the lead's zone, read by whoever enrolls (API, automatic enrollment) and kept by
+   * continue-as-new. Runs started before 2026-11-26 have none: they load it with an activity and reserve each send
+   * slot with an activity of its own, and replay so.
+   */
   plan?: NurturingPlan;
   /** Set by continue-as-new only: where the previous run stopped. */
   carried?: NurturingCarry;
@@ -93,7 +97,7 @@ export type AutoEnrollmentScope = { accountId: string; leadId: string } | { acco
 
 export interface AutoEnrollmentPage {
   /** Lead × sequence pairs to enrol (IDs only). */
-  matches: { leadId: string; sequenceId: string; version: number }[];
+  matches: { leadId: string; sequenceId: string; version: number; plan: NurturingPlan }[];
   /** Leads read on this page. */
   leads: number;
   /** The last lead's ID when there may be more, else null. */

@@ -14,7 +14,6 @@ import type { AutoEnrollmentScope, SequenceGoal } from '../contracts/nurturing.t
 import { autoSequences } from './leads/entry-criteria.ts';
 import { savedVersion } from './sequence-versions.ts';
 import { planOf } from './sequences.ts';
-import { isValidTimeZone } from '../workflows/send-window.ts';
 
 export interface Enrollment {
   workflowId: string;
@@ -52,9 +51,10 @@ export async function enrollLead(models: Models, temporal: Client, ref: { sequen
   const version = sequence.latestVersion;
   const [lead, saved] = await Promise.all([models.Lead.findById(ref.leadId, { accountId: 1, timeZone: 1 }).lean(), savedVersion(models, ref.sequenceId, version)]);
   if (!lead || lead.accountId !== accountId) throw new EnrollmentRefusedError('no-lead', `no lead ${ref.leadId} in the sequence's account`);
+  if (saved?.accountId !== accountId) throw new EnrollmentRefusedError('no-sequence', `sequence ${ref.sequenceId} has no version ${version}`);
   const workflowId = workflowIds.leadNurturing(accountId, ref.leadId, ref.sequenceId);
-  // The plan from what was just read: the workflow then needs no activity (and no read of the lead) to start.
-  const plan = saved?.accountId === accountId ? planOf(saved.definition, isValidTimeZone(lead.timeZone) ? lead.timeZone : 'UTC') : undefined;
+  // The plan from what was just read: the workflow needs no activity (and no read of the lead) to start.
+  const plan = planOf(saved.definition, lead.timeZone);
   const handle = await temporal.workflow.start<typeof leadNurturing>('leadNurturing', {
     taskQueue: opts.taskQueue,
     workflowId,

@@ -9,7 +9,7 @@ import addFormats from 'ajv-formats';
 import { describe } from '../api/validate.ts';
 import { sequenceDefinitionSchema, stepSchemas, TEMPLATE_VARIABLES, type EMAIL_CATEGORIES } from '../schemas/sequences.ts';
 import type { NurturingPlan, PlanStep, SequenceGoal } from '../contracts/nurturing.ts';
-import { DEFAULT_SEND_WINDOW, parseDurationMs, type SendWindow, type Weekday } from '../workflows/send-window.ts';
+import { DEFAULT_SEND_WINDOW, isValidTimeZone, parseDurationMs, type SendWindow, type Weekday } from '../workflows/send-window.ts';
 
 export type EmailStepDef = { id: string; type: 'email'; category: (typeof EMAIL_CATEGORIES)[number]; subject: string; body: string };
 export type StepDef =
@@ -139,6 +139,7 @@ export const sendWindowOf = (def: SequenceDefinition): SendWindow =>
   def.sendWindow ? { days: def.sendWindow.days, start: def.sendWindow.start, end: def.sendWindow.end, holidays: def.sendWindow.holidays ?? [] } : DEFAULT_SEND_WINDOW;
 
 /** The structure the workflow runs: IDs, types, waits in milliseconds, gotos; no template text. */
+/** The version's plan for a lead in `timeZone` (a zone this runtime does not know plans in UTC). */
 export function planOf(def: SequenceDefinition, timeZone: string): NurturingPlan {
   const ms = (text: string) => parseDurationMs(text)!;
   const steps: PlanStep[] = def.steps.map((s, i) => {
@@ -155,7 +156,7 @@ export function planOf(def: SequenceDefinition, timeZone: string): NurturingPlan
       }
     }
   });
-  return { steps, window: sendWindowOf(def), goals: def.goals ?? ['replied', 'meeting-booked', 'converted'], timeZone };
+  return { steps, window: sendWindowOf(def), goals: def.goals ?? ['replied', 'meeting-booked', 'converted'], timeZone: isValidTimeZone(timeZone) ? timeZone : 'UTC' };
 }
 
 /** The variables a template uses (by name, without braces). */

@@ -28,12 +28,12 @@ export async function leadAutoEnrollment({ scope, after, done }: AutoEnrollmentI
   const page = await autoEnrollmentPage(scope, after ?? null, AUTO_ENROLLMENT_PAGE);
   result.leads += page.leads;
   const started = await Promise.all(
-    page.matches.map(async ({ leadId, sequenceId, version }): Promise<StartedEnrollment | null> => {
+    page.matches.map(async ({ leadId, sequenceId, version, plan }): Promise<StartedEnrollment | null> => {
       const workflowId = workflowIds.leadNurturing(scope.accountId, leadId, sequenceId);
       try {
         const child = await startChild(leadNurturing, {
           workflowId,
-          args: [{ accountId: scope.accountId, leadId, sequenceId, version }],
+          args: [{ accountId: scope.accountId, leadId, sequenceId, version, plan }],
           parentClosePolicy: ParentClosePolicy.ABANDON,
           typedSearchAttributes: [
             { key: accountIdKey, value: scope.accountId },

@@ -19,7 +19,6 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
-  patched,
   proxyLocalActivities,
   setHandler,
   sleep,
@@ -54,12 +53,6 @@ export const skipStepUpdate = defineUpdate<NurturingState, [{ by: string; stepId
 export const nurturingStateQuery = defineQuery<NurturingState>('nurturingState');
 
 export const NURTURING_STEPS_PER_RUN = 50;
-/**
- * Since 2026-11-26 the send takes the account's send slot itself (one local activity per mail instead of two).
- * Enrollments started before replay their own order (a reserveSendSlot call, then the send); remove the old
- * branch with deprecatePatch once none of them runs.
- */
-const SEND_TAKES_SLOT = 'send-takes-slot';
 const LOG_LIMIT = 200;
 
 // Every step's I/O is a short call to our own database and mail relay, so it runs as a local activity: its result
@@ -84,7 +77,11 @@ export async function leadNurturing(input: NurturingInput): Promise<NurturingOut
   const { accountId, leadId, sequenceId, version } = input;
   const stepsPerRun = input.stepsPerRun ?? NURTURING_STEPS_PER_RUN;
   const carried = input.carried;
-  let plan: NurturingPlan | undefined = carried?.plan ?? input.plan;
+  let plan: NurturingPlan | undefined = input.plan ?? carried?.plan;
+  // Runs of the code before 2026-11-26 have no plan in their input (see NurturingInput.plan): they replay the order
+  // of that code — the plan loaded by an activity, each send slot reserved by an activity before the send. Their
+  // continue-as-new still carries no plan in the input; drop this branch once none of them runs.
+  const startedBefore20261126 = input.plan === undefined;
   let index = carried?.index ?? 0;
   const visits: Record<string, number> = { ...carried?.visits };
   const engagement = [...(carried?.engagement ?? [])];
@@ -276,7 +273,7 @@ export async function leadNurturing(input: NurturingInput): Promise<NurturingOut
       await condition(allHandlersFinished);
       note('continued-as-new', step.id, `after ${stepsThisRun} steps in run ${runs}`);
       const carry: NurturingCarry = { plan, index, visits, engagement, log, paused, optedOut, stepsDone, runs };
-      return continueAsNew<typeof leadNurturing>({ accountId, leadId, sequenceId, version, stepsPerRun: input.stepsPerRun, carried: carry });
+      return continueAsNew<typeof leadNurturing>({ ...input, carried: carry });
     }
     if (skipRequested === step.id) {
       note('skipped', step.id, 'skipped on request');
@@ -297,12 +294,11 @@ export async function leadNurturing(input: NurturingInput): Promise<NurturingOut
         const visit = (visits[step.id] ?? 0) + 1;
         visits[step.id] = visit;
         const send = { accountId, leadId, sequenceId, version, stepId: step.id, visit };
-        const takesSlot = patched(SEND_TAKES_SLOT);
-        if (!takesSlot) {
+        if (startedBefore20261126) {
           const delay = await acts.reserveSendSlot(accountId);
           if (delay > 0) await sleep(delay);
         }
-        const result = await sendAtSlot({ ...send, slotTaken: !takesSlot });
+        const result = await sendAtSlot({ ...send, slotTaken: startedBefore20261126 });
         const sendingAt = Date.now();
         nextSendAt = null;
         if (result.status === 'sent') {

@@ -4,6 +4,7 @@
  */
 import type { Models } from '../../models/index.ts';
 import { autoSequences, matchesEntry } from '../../lib/leads/entry-criteria.ts';
+import { planOf } from '../../lib/sequences.ts';
 import type { AutoEnrollmentPage, AutoEnrollmentScope, StartedEnrollment } from '../../contracts/nurturing.ts';
 
 export function createAutoEnrollmentActivities({ models }: { models: Models }) {
@@ -14,11 +15,13 @@ export function createAutoEnrollmentActivities({ models }: { models: Models }) {
       if (!sequences.length) return { matches: [], leads: 0, next: null };
       const filter: Record<string, unknown> = { accountId: scope.accountId, ...('leadId' in scope ? { _id: scope.leadId } : { importId: scope.importId }) };
       if (after) filter._id = { $gt: after };
-      // Source and score only: the criteria never read personal data, so none is decrypted.
-      const leads = await models.Lead.find(filter, { source: 1, score: 1, status: 1 }).sort({ _id: 1 }).limit(limit).lean();
+      // Source and score for the criteria, the zone for the plan: no personal data is read, so none is decrypted.
+      const leads = await models.Lead.find(filter, { source: 1, score: 1, status: 1, timeZone: 1 }).sort({ _id: 1 }).limit(limit).lean();
       const matches = leads
         .filter((l) => l.status === 'new')
-        .flatMap((l) => sequences.filter((s) => matchesEntry(s.criteria, l)).map((s) => ({ leadId: l._id, sequenceId: s.sequenceId, version: s.version })));
+        .flatMap((l) =>
+          sequences.filter((s) => matchesEntry(s.criteria, l)).map((s) => ({ leadId: l._id, sequenceId: s.sequenceId, version: s.version, plan: planOf(s.definition, l.timeZone) })),
+        );
       return { matches, leads: leads.length, next: leads.length === limit ? leads.at(-1)!._id : null };
     },
 

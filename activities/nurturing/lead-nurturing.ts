@@ -13,7 +13,6 @@ import { createLegalHolds } from '../../lib/legal-holds.ts';
 import { nurturingLinks } from '../../lib/nurturing-links.ts';
 import { planOf, renderTemplate, templateVariables, type EmailStepDef, type SequenceDefinition, type StepDef } from '../../lib/sequences.ts';
 import { savedVersion } from '../../lib/sequence-versions.ts';
-import { isValidTimeZone } from '../../workflows/send-window.ts';
 import type { NurturingOutcome, NurturingPlan, SendResult } from '../../contracts/nurturing.ts';
 import { sendOnce } from '../notifications/send-once.ts';
 import { createSendThrottle } from './throttle.ts';
@@ -119,17 +118,20 @@ export function createNurturingActivities({ models, mailer, links, publicUrl, se
   };
 
   return {
-    /** The version's structure and the lead's time zone: what the workflow keeps (no template text, no personal data). */
+    /**
+     * The version's structure and the lead's time zone: what the workflow keeps (no template text, no personal
+     * data). Only enrollments started before the plan came with the input (2026-11-26) still call it.
+     */
     async loadNurturingPlan(ref: EnrollmentRef): Promise<NurturingPlan> {
       const def = await loadDefinition(ref);
       const lead = await loadLead(ref.accountId, ref.leadId);
       if (!lead) throw ApplicationFailure.create({ type: 'LeadNotFound', message: `lead ${ref.leadId} does not exist (erased?)`, nonRetryable: true });
-      return planOf(def, isValidTimeZone(lead.timeZone) ? lead.timeZone : 'UTC');
+      return planOf(def, lead.timeZone);
     },
 
     /**
      * Milliseconds to wait for the account's next send slot (activities/nurturing/throttle.ts). Only enrollments
-     * started before the send took its own slot still call it (workflows/lead-nurturing.ts, patch SEND_TAKES_SLOT).
+     * started before the plan came with the input (2026-11-26) still call it: the send takes its slot itself.
      */
     async reserveSendSlot(accountId: string): Promise<number> {
       return throttle.reserve(accountId);

@@ -10,6 +10,7 @@ export interface AutoSequence {
   sequenceId: string;
   version: number;
   criteria: EntryCriteria;
+  definition: SequenceDefinition;
 }
 
 export function matchesEntry(criteria: EntryCriteria, lead: { source?: string | null; score?: number | null }): boolean {
@@ -25,6 +26,6 @@ export async function autoSequences(models: Models, accountId: string): Promise<
   const versions = await models.SequenceVersion.find({ _id: { $in: sequences.map((s) => sequenceVersionId(s._id, s.latestVersion)) } }, { sequenceId: 1, version: 1, definition: 1 }).lean();
   return versions
     .filter((v) => (v.definition as SequenceDefinition).entryCriteria)
-    .map((v) => ({ sequenceId: v.sequenceId, version: v.version, criteria: (v.definition as SequenceDefinition).entryCriteria! }))
+    .map((v) => ({ sequenceId: v.sequenceId, version: v.version, criteria: (v.definition as SequenceDefinition).entryCriteria!, definition: v.definition as SequenceDefinition }))
     .sort((a, b) => a.sequenceId.localeCompare(b.sequenceId));
 }
