@@ -67,10 +67,10 @@ async function pool<T>(items: T[], c: number, fn: (item: T) => Promise<void>) {
 }
 
 type Cpu = ReturnType<typeof cpuSince>;
+const cpuTotal = (c: Cpu) => c.self + c.temporal + c.ferretdb;
 /** CPU per workflow, all programs and each, against the no-ops': where the cost goes, less noisy than wall time. */
 function cpuRows(section: string, run: Cpu, noop: Cpu): Row[] {
   const per = (ms: number) => ms / N.leads;
-  const total = (c: Cpu) => c.self + c.temporal + c.ferretdb;
   const row = (metric: string, value: number, base: number, note?: string): Row => ({
     section,
     metric,
@@ -80,7 +80,7 @@ function cpuRows(section: string, run: Cpu, noop: Cpu): Row[] {
     ...(note ? { note } : {}),
   });
   return [
-    row('CPU per workflow, all programs', total(run), total(noop), 'this process + Temporal server + FerretDB (/proc); 2 cores'),
+    row('CPU per workflow, all programs', cpuTotal(run), cpuTotal(noop), 'this process + Temporal server + FerretDB (/proc); 2 cores'),
     row('  of which worker + API + client (this process)', run.self, noop.self),
     row('  of which Temporal server', run.temporal, noop.temporal),
     row('  of which FerretDB', run.ferretdb, noop.ferretdb, 'the no-ops touch no database'),
@@ -187,7 +187,7 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
     };
     const { ms: noopMs, startedMs: noopStartedMs, cpu: noopCpu } = await runBaseline('benchNoop', [], 'noop-before');
     // The nurturing's shape with do-nothing activities: what Temporal alone costs for it.
-    const shapeMs = N.shapeBaseline ? (await runBaseline('benchNurturingShape', [N.waitSeconds * 1000], 'shape')).ms : null;
+    const shape = N.shapeBaseline ? await runBaseline('benchNurturingShape', [N.waitSeconds * 1000], 'shape') : null;
 
     // The run: enrol through the API, then wait until every enrollment has completed.
     const cpuBefore = cpuSnapshot();
@@ -279,7 +279,7 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
               note: 'the server’s database as large as during the nurturing run (it grows by every execution)',
             },
           ]),
-      ...(shapeMs === null
+      ...(shape === null
         ? []
         : [
             {
@@ -287,8 +287,16 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
               metric: 'wall time per workflow vs the same shape with do-nothing activities',
               value: perWorkflow,
               unit: 'ms',
-              baseline: { label: '3 no-op local activities + 1 s timer', value: shapeMs / N.leads, unit: 'ms' },
+              baseline: { label: '3 no-op local activities + 1 s timer', value: shape.ms / N.leads, unit: 'ms' },
               note: 'what the engine’s own I/O (FerretDB, SMTP, keyring) adds to Temporal’s cost of the shape',
+            },
+            {
+              section,
+              metric: 'CPU per workflow vs the same shape with do-nothing activities',
+              value: cpuTotal(cpu) / N.leads,
+              unit: 'ms',
+              baseline: { label: '3 no-op local activities + 1 s timer', value: cpuTotal(shape.cpu) / N.leads, unit: 'ms' },
+              note: `the shape alone: ${(cpuTotal(shape.cpu) / cpuTotal(noopCpu)).toFixed(2)}× a no-op’s CPU`,
             },
           ]),
       ...cpuRows(section, cpu, noopCpu),
