@@ -12,7 +12,7 @@ export const configSchema = {
     TEMPORAL_UI_URL: { type: 'string', pattern: '^https?://', description: 'base URL of the Temporal Web UI, for links from the console' },
     TEMPORAL_TLS: { type: 'boolean', default: false, description: 'true to connect to Temporal over TLS' },
     MONGODB_URI: { type: 'string', pattern: '^mongodb(\\+srv)?://', description: 'a mongodb:// URI; unset → the embedded FerretDB' },
-    SMTP_URL: { type: 'string', pattern: '^smtps?://', description: 'smtp://[user:pass@]host:port of the relay; unset → the embedded mail sink' },
+    SMTP_URL: { type: 'string', pattern: '^smtps?://', description: 'smtp://[user:pass@]host:port of the relay, pooled (5 connections, 100 messages each; `?pool=false`, `?maxConnections=N` in the URL override); unset → the embedded mail sink' },
     MAIL_SINK_URL: { type: 'string', pattern: '^https?://', description: 'HTTP address of the local mail sink (set by npm start)' },
     MAIL_FROM: { type: 'string', minLength: 3, default: 'LORO CRM <no-reply@loro.example>', description: 'sender of the engine’s mail' },
     HOST: { type: 'string', minLength: 1, default: '127.0.0.1', description: 'interface the API listens on' },
