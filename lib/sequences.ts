@@ -138,8 +138,10 @@ export function validateSequenceDefinition(input: unknown, base = ''): { ok: tru
 export const sendWindowOf = (def: SequenceDefinition): SendWindow =>
   def.sendWindow ? { days: def.sendWindow.days, start: def.sendWindow.start, end: def.sendWindow.end, holidays: def.sendWindow.holidays ?? [] } : DEFAULT_SEND_WINDOW;
 
-/** The structure the workflow runs: IDs, types, waits in milliseconds, gotos; no template text. */
-/** The version's plan for a lead in `timeZone` (a zone this runtime does not know plans in UTC). */
+/**
+ * The structure the workflow runs for a lead in `timeZone`: IDs, types, waits in milliseconds, gotos; no template
+ * text. A zone this runtime does not know plans in UTC.
+ */
 export function planOf(def: SequenceDefinition, timeZone: string): NurturingPlan {
   const ms = (text: string) => parseDurationMs(text)!;
   const steps: PlanStep[] = def.steps.map((s, i) => {

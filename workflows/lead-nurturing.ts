@@ -1,6 +1,6 @@
 /**
  * Lead nurturing: one workflow per enrollment of a lead in a sequence version. It gets the version's structure
- * with its input (or loads it once, when the enrolling side did not read it), then walks its steps: mail at the
+ * with its input (runs started before 2026-11-26 load it once), then walks its steps: mail at the
  * next moment inside the send window in the LEAD's time zone and at the account's send slot (the last check for
  * opt-out, bounce, erasure and legal holds runs in the sending activity itself), waits on durable timers,
  * branches on engagement signals, creates tasks for the lead's owner, and ends on a goal. Pause, resume and
