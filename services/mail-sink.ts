@@ -26,6 +26,8 @@ export interface MailSink {
   httpPort: number;
   smtpUrl: string;
   httpUrl: string;
+  /** SMTP connections accepted so far (senders pool theirs: one carries many messages). */
+  connections(): number;
   stop(): Promise<void>;
 }
 
@@ -56,11 +58,18 @@ export async function listMessages(dir: string): Promise<SinkMessage[]> {
 export async function startMailSink(opts: { dir: string; smtpPort?: number; httpPort?: number; host?: string }): Promise<MailSink> {
   const host = opts.host ?? '127.0.0.1';
   await mkdir(opts.dir, { recursive: true });
+  let connections = 0;
   const smtp = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
     banner: 'LORO local mail sink',
+    // Senders keep pooled connections open between messages (lib/mailer.ts): stopping does not wait for them.
+    closeTimeout: 1000,
+    onConnect(_session, callback) {
+      connections++;
+      callback();
+    },
     onAuth(_auth, _session, callback) {
       callback(null, { user: 'sink' });
     },
@@ -108,6 +117,7 @@ export async function startMailSink(opts: { dir: string; smtpPort?: number; http
     smtpPort,
     httpPort,
     smtpUrl: `smtp://${host}:${smtpPort}`,
+    connections: () => connections,
     httpUrl: `http://${host}:${httpPort}`,
     async stop() {
       await new Promise<void>((r) => smtp.close(() => r()));

@@ -1,4 +1,7 @@
-/** The local mail sink outlives senders that vanish mid-conversation (a worker killed by a fault test). */
+/**
+ * The local mail sink outlives senders that vanish mid-conversation (a worker killed by a fault test), and stops
+ * promptly while a sender's pooled connection is still open.
+ */
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
@@ -54,6 +57,23 @@ describe('mail sink', () => {
       expect(messages.map((m) => m.subject)).toEqual(['after the reset']);
     } finally {
       await sink.stop();
+    }
+  });
+
+  it('reuses one pooled connection for several messages and stops without waiting for it to close', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'loro-sink-'));
+    dirs.push(dir);
+    const sink = await startMailSink({ dir });
+    const mailer = createMailer(sink.smtpUrl, 'engine@loro.test');
+    try {
+      for (const n of [1, 2, 3]) await mailer.send({ to: 'b@loro.test', subject: `pooled ${n}`, text: 'x', messageId: `<pooled-${n}@loro.test>` });
+      expect((await listMessages(dir)).map((m) => m.subject).sort()).toEqual(['pooled 1', 'pooled 2', 'pooled 3']);
+      expect(sink.connections()).toBe(1);
+      const started = Date.now();
+      await sink.stop(); // the mailer's connection is still open
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      mailer.close();
     }
   });
 });
