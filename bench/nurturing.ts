@@ -217,9 +217,19 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
     clearInterval(sampler);
     // Run again afterwards: the server's database then holds as many executions as the nurturing run faced.
     const noopAfter = N.noopAfter ? await runBaseline('benchNoop', [], 'noop-after') : null;
-    const outcomes = await models.Enrollment.aggregate<{ _id: string; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }]);
-    const completed = outcomes.find((o) => o._id === 'completed')?.n ?? 0;
-    if (completed !== N.leads) throw new Error(`not every enrollment completed: ${JSON.stringify(outcomes)}`);
+    // An enrollment that did not complete, or lacks a mail, fails the run — after the figures are reported, with what
+    // each such enrollment recorded (its outcome and log, and the ledger's records).
+    const problems: string[] = [];
+    const explain = async (workflowId: string, what: string) => {
+      const [ledger, state] = await Promise.all([
+        models.Notification.find({ _id: { $in: [`${workflowId}:intro:1`, `${workflowId}:follow-up:1`] } }, { status: 1, sentAt: 1 }).lean(),
+        deps.temporal.workflow.getHandle(workflowId).query(nurturingStateQuery).catch((err: Error) => err.message),
+      ]);
+      problems.push(`enrollment ${workflowId} ${what}: ledger ${JSON.stringify(ledger)}; its log ${JSON.stringify(typeof state === 'string' ? state : state.log)}`);
+    };
+    for (const e of await models.Enrollment.find({ status: { $ne: 'completed' } }, { status: 1, outcome: 1 }).limit(5).lean()) {
+      await explain(e._id, `ended ${e.status} (${JSON.stringify(e.outcome)})`);
+    }
 
     // Lag: the ledger's records of both mails of every enrollment.
     const sentAt = new Map<string, Date>();
@@ -231,12 +241,8 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
       const first = sentAt.get(`${workflowId}:intro:1`);
       const second = sentAt.get(`${workflowId}:follow-up:1`);
       if (!first || !second) {
-        // Say what the enrollment itself recorded, and what the ledger holds, before failing.
-        const [ledger, state] = await Promise.all([
-          models.Notification.find({ _id: { $in: [`${workflowId}:intro:1`, `${workflowId}:follow-up:1`] } }).lean(),
-          deps.temporal.workflow.getHandle(workflowId).query(nurturingStateQuery).catch((err: Error) => err.message),
-        ]);
-        throw new Error(`enrollment ${workflowId} lacks a sent mail in the ledger: ledger ${JSON.stringify(ledger)}; its log ${JSON.stringify(typeof state === 'string' ? state : state.log)}`);
+        if (problems.length < 10) await explain(workflowId, 'lacks a sent mail in the ledger');
+        continue;
       }
       sends += 2;
       lastSend = Math.max(lastSend, second.getTime());
@@ -304,6 +310,7 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
       { section, metric: 'lag scheduled → sent, p95', value: lag.p95, unit: 'ms', note: `max ${Math.round(lag.max)} ms over ${lag.n} mails` },
       { section, metric: 'peak RSS of worker + API + client process', value: rssPeak / 2 ** 20, unit: 'MiB', baseline: { label: 'before the run', value: rssBefore / 2 ** 20, unit: 'MiB' } },
     );
+    if (problems.length) throw new Error(`not every enrollment completed with both mails sent:\n${problems.join('\n')}`);
   } catch (err) {
     throw new BenchFailure(err, rows);
   }
