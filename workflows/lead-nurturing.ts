@@ -293,12 +293,11 @@ export async function leadNurturing(input: NurturingInput): Promise<NurturingOut
         if (!(await waitUntil(at))) continue;
         const visit = (visits[step.id] ?? 0) + 1;
         visits[step.id] = visit;
-        const send = { accountId, leadId, sequenceId, version, stepId: step.id, visit };
         if (startedBefore20261126) {
           const delay = await acts.reserveSendSlot(accountId);
           if (delay > 0) await sleep(delay);
         }
-        const result = await sendAtSlot({ ...send, slotTaken: startedBefore20261126 });
+        const result = await sendAtSlot({ accountId, leadId, sequenceId, version, stepId: step.id, visit, slotTaken: startedBefore20261126 });
         const sendingAt = Date.now();
         nextSendAt = null;
         if (result.status === 'sent') {

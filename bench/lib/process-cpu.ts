@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** Milliseconds of CPU each program name has used so far, summed over its processes. */
-export function cpuByProgram(): Map<string, number> {
+function cpuByProgram(): Map<string, number> {
   const out = new Map<string, number>();
   let pids: string[];
   try {
