@@ -40,6 +40,7 @@ import { notFound, problemHandler, HttpProblem } from './problem.ts';
 
 export const SESSION_COOKIE = 'loro.sid';
 const SESSION_HOURS = 12;
+const SESSIONS = 'sessions';
 
 export interface AppOptions {
   sessionSecret: string;
@@ -56,18 +57,26 @@ export function createSessionMiddleware(deps: ApiDeps, secret: string): RequestH
     saveUninitialized: false,
     rolling: true,
     cookie: { httpOnly: true, sameSite: 'strict', secure, maxAge: SESSION_HOURS * 3600_000 },
-    // Expired sessions are removed by interval, not a TTL index (FerretDB has none).
     store: MongoStore.create({
       client: deps.mongo.getClient() as never,
       dbName: deps.mongo.name,
-      collectionName: 'sessions',
-      autoRemove: 'interval',
-      autoRemoveInterval: 10,
+      collectionName: SESSIONS,
+      // Expired sessions are removed by sweepExpiredSessions, not a TTL index (FerretDB has none) nor the store's own
+      // interval: that one deletes unacknowledged (w: 0), which a FerretDB not built with our patches answers anyway,
+      // shifting every later reply on the connection by one (services/build.ts).
+      autoRemove: 'disabled',
       ttl: SESSION_HOURS * 3600,
       touchAfter: 60,
     }),
   });
 }
+
+/** Deletes the sessions past their expiry (acknowledged); the API server runs it every SESSION_SWEEP_MS. */
+export async function sweepExpiredSessions(deps: Pick<ApiDeps, 'mongo'>): Promise<number> {
+  const { deletedCount } = await deps.mongo.getClient().db(deps.mongo.name).collection(SESSIONS).deleteMany({ expires: { $lt: new Date() } });
+  return deletedCount;
+}
+export const SESSION_SWEEP_MS = 10 * 60_000;
 
 export function createApp(deps: ApiDeps, opts: AppOptions & { session: RequestHandler }) {
   const app = express();

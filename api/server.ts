@@ -2,7 +2,7 @@ import { createServer as createHttp, type Server } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { ApiDeps } from './deps.ts';
-import { createApp, createSessionMiddleware, type AppOptions } from './app.ts';
+import { createApp, createSessionMiddleware, SESSION_SWEEP_MS, sweepExpiredSessions, type AppOptions } from './app.ts';
 import { attachSocketServer } from './socket.ts';
 import { createPositionFeed } from '../lib/field/position-feed.ts';
 
@@ -19,6 +19,9 @@ export function createApiServer(given: ApiDeps, opts: AppOptions) {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   const sockets = attachSocketServer(server, session, deps);
+  const sweeper = setInterval(() => {
+    sweepExpiredSessions(deps).catch((err: unknown) => deps.logger.warn({ err }, 'could not remove expired sessions; the next sweep tries again'));
+  }, SESSION_SWEEP_MS).unref();
   return {
     app,
     routes,
@@ -30,6 +33,7 @@ export function createApiServer(given: ApiDeps, opts: AppOptions) {
       });
     },
     async close() {
+      clearInterval(sweeper);
       await sockets.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -14,20 +14,6 @@ export const isDuplicateKeyError = (err: unknown) => {
   return e.code === 11000 || (e.code === 1 && /UNIQUE constraint failed/.test(e.message ?? ''));
 };
 
-/**
- * A reply the driver could not read (`MongoUnexpectedServerResponseError`): seen once in thousands of reads from
- * FerretDB under load, never from MongoDB. Nothing was decided by it, so a read may simply be asked again.
- */
-export async function retryUnreadableReply<T>(read: () => Promise<T>, attempts = 3): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await read();
-    } catch (err) {
-      if ((err as Error | undefined)?.name !== 'MongoUnexpectedServerResponseError' || attempt >= attempts) throw err;
-    }
-  }
-}
-
 export async function connectMongo(uri: string): Promise<Connection> {
   const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 10_000, autoIndex: true });
   await connection.asPromise();

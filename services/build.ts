@@ -129,6 +129,10 @@ export function ferretDbPath(cacheDir: string) {
  *   slot, two attempts both passing a fencing check. Write commands now take one process-wide lock, making each
  *   read-check-write one step as on MongoDB (test/integration/send-throttle.test.ts races them). SQLite admits one
  *   writer at a time anyway; reads are not held.
+ * - A request flagged moreToCome (an unacknowledged write, `w: 0`) was answered anyway. The driver sends nothing
+ *   back for it and reads that stray answer as the reply to the connection's next command, and every later command
+ *   on that connection got the reply of the one before it: a `findOne('b')` answered with document `a`. Such
+ *   requests now get no answer, as the wire protocol says (test/integration/ferretdb-lookups.test.ts).
  */
 const FERRETDB_WRITE_LOCK = `package handler
 
@@ -152,6 +156,16 @@ export const FERRETDB_PATCHES: { file: string; from?: string; to: string }[] = [
   lockedCommand('internal/handler/msg_update.go', 'MsgUpdate'),
   lockedCommand('internal/handler/msg_findandmodify.go', 'MsgFindAndModify'),
   lockedCommand('internal/handler/msg_delete.go', 'MsgDelete'),
+  {
+    file: 'internal/clientconn/conn.go',
+    from: '\t\tif err = wire.WriteMessage(bufw, resHeader, resBody); err != nil {',
+    to:
+      '\t\t// LORO patch: no answer to a request flagged moreToCome (w: 0); a stray one shifts the connection\'s replies.\n' +
+      '\t\tif msg, ok := reqBody.(*wire.OpMsg); ok && msg.Flags.FlagSet(wire.OpMsgMoreToCome) && !resCloseConn {\n' +
+      '\t\t\tcontinue\n' +
+      '\t\t}\n\n' +
+      '\t\tif err = wire.WriteMessage(bufw, resHeader, resBody); err != nil {',
+  },
   {
     file: 'internal/backends/sqlite/metadata/metadata.go',
     from: `IDColumn = DefaultColumn + "->'$._id'"`,

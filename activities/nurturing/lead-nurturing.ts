@@ -69,9 +69,6 @@ export function createNurturingActivities({ models, mailer, links, publicUrl, se
   const loadLead = async (accountId: string, leadId: string) => {
     try {
       const lead = await models.Lead.findById(leadId).lean();
-      // The mail's recipient comes from this document: one that is not the lead asked for is a faulty read (suspected
-      // of FerretDB under load, not proven), never a reason to mail someone else — the attempt fails and is retried.
-      if (lead && lead._id !== leadId) throw new Error(`asked for lead ${leadId}, the database answered with another document`);
       return lead && lead.accountId === accountId ? lead : null;
     } catch (err) {
       if (err instanceof KeyDestroyedError) return null;

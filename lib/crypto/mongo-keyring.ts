@@ -11,7 +11,7 @@ import { KeyDestroyedError, MasterKeyError, UnknownKeyError } from './errors.ts'
 import type { DataKey, Keyring } from './keyring.ts';
 import { loadMasterKeys, unwrapDataKey, wrapDataKey, type MasterKey, type MasterKeys } from './master-key.ts';
 import { KEY_BYTES } from './aes-gcm.ts';
-import { isDuplicateKeyError, retryUnreadableReply } from '../mongo.ts';
+import { isDuplicateKeyError } from '../mongo.ts';
 
 export const KEY_ID_PATTERN = /^dk_[0-9a-f]{32}$/;
 export const newKeyId = () => `dk_${randomBytes(16).toString('hex')}`;
@@ -201,9 +201,7 @@ export class MongoKeyring implements Keyring {
     const pending = this.loading.get(name);
     if (pending) return pending;
     const generation = this.generation;
-    // Every payload and encrypted field of the process waits on this read: a reply the driver could not read is
-    // asked again rather than failing a workflow task or an API request.
-    const promise = retryUnreadableReply(load)
+    const promise = load()
       .then((key) => {
         if (generation === this.generation) this.remember(key, current);
         return key;

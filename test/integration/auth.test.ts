@@ -9,6 +9,7 @@ import { addUser, HttpSession, startEngine, TEST_PASSWORD, type Engine } from '.
 import { uniqueEmail } from '../fixtures/mail.ts';
 import { createAccountBodySchema } from '../../schemas/accounts.ts';
 import { findByBlindIndex } from '../../lib/crypto/encrypted-fields.ts';
+import { sweepExpiredSessions } from '../../api/app.ts';
 
 const MAX_ATTEMPTS = 3;
 const ZEROS = '0'.repeat(32);
@@ -80,6 +81,16 @@ describe('sessions', () => {
 
     // The old cookie, replayed, no longer names a session on the server.
     expectProblem(await call('GET', '/api/auth/me', { headers: { cookie } }), 401);
+  });
+
+  it('expired sessions are swept with an acknowledged delete; live ones stay', async () => {
+    const sessions = engine.deps.mongo.getClient().db(engine.deps.mongo.name).collection<{ _id: string; session: string; expires: Date }>('sessions');
+    const expired = `expired-${Date.now()}`;
+    await sessions.insertOne({ _id: expired, session: '{}', expires: new Date(Date.now() - 60_000) });
+    // Acknowledged: the count of deleted sessions comes back (an unacknowledged delete reports none).
+    expect(await sweepExpiredSessions(engine.deps)).toBeGreaterThanOrEqual(1);
+    expect(await sessions.countDocuments({ _id: expired })).toBe(0);
+    expect((await admin.request('GET', '/api/auth/me')).status).toBe(200);
   });
 
   it('does not hand out a session cookie before sign-in', async () => {

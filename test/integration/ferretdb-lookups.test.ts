@@ -1,11 +1,12 @@
 /**
  * The FerretDB build's patches (FERRETDB_PATCHES in services/build.ts): a filter holding an `_id` is answered from
  * SQLite's unique `_id` index, for string, ObjectId and integer IDs, alone or beside other conditions — and the
- * answers stay MongoDB's (the other conditions still apply; an integer finds a double of the same value).
+ * answers stay MongoDB's (the other conditions still apply; an integer finds a double of the same value); and an
+ * unacknowledged write gets no reply, so it cannot shift the replies of the commands after it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from 'mongoose';
-import { Double, Long, ObjectId, type Collection, type Filter } from 'mongodb';
+import { Double, Long, MongoClient, ObjectId, type Collection, type Filter } from 'mongodb';
 import { connectMongo } from '../../lib/mongo.ts';
 import { testConfig } from '../fixtures/engine.ts';
 
@@ -75,5 +76,22 @@ describe('lookups by _id on the MongoDB-protocol server', () => {
     // A double is left to the scan (its JSON text may not be the index's), and a filter without _id scans.
     expect((await plan({ _id: 2.5 })).sqlite).toMatch(/SCAN/);
     expect((await plan({ tag: 'int32' })).sqlite).toMatch(/SCAN/);
+  });
+});
+
+describe('unacknowledged writes (w: 0)', () => {
+  it('get no reply: each later command on the connection reads its own answer', async () => {
+    // One connection, so the write and the reads share it: a stray reply to the write would be read by the next one.
+    const client = await new MongoClient(testConfig().mongoUri, { maxPoolSize: 1 }).connect();
+    try {
+      const coll = client.db(mongo.name).collection<{ _id: string; n: number }>('ferretdb_unacknowledged');
+      await coll.insertMany([...'abcd'].map((_id, n) => ({ _id, n })));
+      await coll.deleteMany({ _id: 'a' }, { writeConcern: { w: 0 } });
+      for (const [_id, n] of [['b', 1], ['c', 2], ['d', 3]] as const) expect(await coll.findOne({ _id })).toEqual({ _id, n });
+      // The write itself was applied (the connection runs its commands in order).
+      expect(await coll.countDocuments({ _id: 'a' })).toBe(0);
+    } finally {
+      await client.close();
+    }
   });
 });
