@@ -129,8 +129,8 @@ export function ferretDbPath(cacheDir: string) {
  *   slot, two attempts both passing a fencing check. Write commands now take one process-wide lock, making each
  *   read-check-write one step as on MongoDB (test/integration/send-throttle.test.ts races them). SQLite admits one
  *   writer at a time anyway; reads are not held.
- * - A request flagged moreToCome (an unacknowledged write, `w: 0`) was answered anyway. The driver sends nothing
- *   back for it and reads that stray answer as the reply to the connection's next command, and every later command
+ * - A request flagged moreToCome (an unacknowledged write, `w: 0`) was answered anyway. The driver expects no
+ *   answer to it, so it read that stray one as the reply to the connection's next command, and every later command
  *   on that connection got the reply of the one before it: a `findOne('b')` answered with document `a`. Such
  *   requests now get no answer, as the wire protocol says (test/integration/ferretdb-lookups.test.ts).
  */
