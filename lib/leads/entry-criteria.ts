@@ -25,7 +25,9 @@ export async function autoSequences(models: Models, accountId: string): Promise<
   if (!sequences.length) return [];
   const versions = await models.SequenceVersion.find({ _id: { $in: sequences.map((s) => sequenceVersionId(s._id, s.latestVersion)) } }, { sequenceId: 1, version: 1, definition: 1 }).lean();
   return versions
-    .filter((v) => (v.definition as SequenceDefinition).entryCriteria)
-    .map((v) => ({ sequenceId: v.sequenceId, version: v.version, criteria: (v.definition as SequenceDefinition).entryCriteria!, definition: v.definition as SequenceDefinition }))
+    .flatMap((v) => {
+      const definition = v.definition as SequenceDefinition;
+      return definition.entryCriteria ? [{ sequenceId: v.sequenceId, version: v.version, criteria: definition.entryCriteria, definition }] : [];
+    })
     .sort((a, b) => a.sequenceId.localeCompare(b.sequenceId));
 }
