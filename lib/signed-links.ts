@@ -42,8 +42,10 @@ export function createLinkSigner(keyring: Keyring, clock: () => Date = () => new
     async verify(token: string, purpose: LinkPurpose): Promise<LinkClaims> {
       const [body, signature, extra] = token.split('.');
       if (!body || !signature || extra !== undefined) throw new LinkRefusedError('forged');
-      const expected = mac(await macKey(), body);
-      const given = Buffer.from(signature, 'base64url');
+      // Compared as text, not decoded: a decoder ignores the spare bits of the last character, so a changed last
+      // character could otherwise still verify.
+      const expected = Buffer.from(mac(await macKey(), body).toString('base64url'));
+      const given = Buffer.from(signature);
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new LinkRefusedError('forged');
       const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { p: LinkPurpose; s: string; e: number };
       if (claims.p !== purpose) throw new LinkRefusedError('wrong-purpose');
