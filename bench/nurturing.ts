@@ -47,7 +47,7 @@ const N = {
   /** BENCH_NURTURING_NOOP_AFTER=0 skips the no-ops run again after the nurturing. */
   noopAfter: process.env.BENCH_NURTURING_NOOP_AFTER !== '0',
 };
-const ALWAYS = { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '00:00', end: '23:59' };
+const ALWAYS = { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '00:00', end: '24:00' };
 
 /**
  * Runs `fn` over `items`, `c` at a time. After a failure no new item starts, and the first failure is thrown once

@@ -1,11 +1,12 @@
 import { Schema, type Connection, type InferSchemaType } from 'mongoose';
 import { personalData } from '../lib/crypto/encrypted-fields.ts';
+import { closingTimeSchema, localTimeSchema } from '../schemas/common.ts';
 
 /** A shift in the technician's own zone: local wall-clock times, so planning survives DST changes. */
 const shiftSchema = new Schema(
   {
-    start: { type: String, required: true, match: /^([01]\d|2[0-3]):[0-5]\d$/ },
-    end: { type: String, required: true, match: /^([01]\d|2[0-3]):[0-5]\d$/ },
+    start: { type: String, required: true, match: new RegExp(localTimeSchema.pattern) },
+    end: { type: String, required: true, match: new RegExp(closingTimeSchema.pattern) },
     timeZone: { type: String, required: true },
     /** ISO weekdays, 1 = Monday. */
     workingDays: { type: [Number], default: [1, 2, 3, 4, 5] },

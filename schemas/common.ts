@@ -17,6 +17,11 @@ export const problemSchema = {
   },
 } as const;
 
+/** A local wall-clock time. */
+export const localTimeSchema = { type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', description: 'HH:MM, local time' } as const;
+/** A closing time: also `24:00`, the midnight that ends the day, so an all-day window or shift has no gap before it. */
+export const closingTimeSchema = { type: 'string', pattern: '^(([01]\\d|2[0-3]):[0-5]\\d|24:00)$', description: 'HH:MM, local time; 24:00 is the midnight that ends the day' } as const;
+
 export const emailSchema = { type: 'string', format: 'email', maxLength: 254 } as const;
 export const idParamsSchema = {
   type: 'object',

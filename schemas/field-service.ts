@@ -4,7 +4,7 @@
  */
 import { JOB_PRIORITIES, JOB_STATUSES } from '../models/job.ts';
 import { UNAVAILABILITY_REASONS } from '../models/technician.ts';
-import { emailSchema } from './common.ts';
+import { closingTimeSchema, emailSchema, localTimeSchema } from './common.ts';
 
 const ID = '^[a-z]{3}_[0-9a-f]{32}$';
 
@@ -19,7 +19,6 @@ export const locationSchema = {
   },
 } as const;
 
-const clock = { type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', description: 'HH:MM, local time' } as const;
 const skills = { type: 'array', maxItems: 50, uniqueItems: true, items: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,39}$' } } as const;
 const region = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$', description: 'the planning region, e.g. berlin-north' } as const;
 const date = { type: 'string', format: 'date', description: 'the local day (YYYY-MM-DD)' } as const;
@@ -29,8 +28,8 @@ export const shiftSchema = {
   additionalProperties: false,
   required: ['start', 'end', 'timeZone'],
   properties: {
-    start: clock,
-    end: clock,
+    start: localTimeSchema,
+    end: closingTimeSchema,
     timeZone: { type: 'string', format: 'iana-time-zone', description: 'IANA zone of the shift’s local times, e.g. Europe/Berlin' },
     workingDays: { type: 'array', minItems: 1, maxItems: 7, uniqueItems: true, items: { type: 'integer', minimum: 1, maximum: 7 }, description: 'ISO weekdays, 1 = Monday; default Monday–Friday' },
   },

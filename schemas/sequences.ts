@@ -4,6 +4,7 @@
  * template variables are checked), and the API's envelopes.
  */
 import { WEEKDAYS } from '../workflows/send-window.ts';
+import { closingTimeSchema, localTimeSchema } from './common.ts';
 
 export const STEP_ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,39}$';
 export const EMAIL_CATEGORIES = ['marketing', 'service'] as const;
@@ -14,7 +15,6 @@ export const SEQUENCE_GOALS = ['replied', 'meeting-booked', 'converted'] as cons
 export const TEMPLATE_VARIABLES = ['lead.firstName', 'lead.lastName', 'lead.name', 'lead.company', 'lead.jobTitle', 'sender.name', 'account.name'] as const;
 
 const stepId = { type: 'string', pattern: STEP_ID_PATTERN } as const;
-const hhmm = { type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' } as const;
 
 export const sendWindowSchema = {
   type: 'object',
@@ -22,8 +22,8 @@ export const sendWindowSchema = {
   required: ['days', 'start', 'end'],
   properties: {
     days: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: WEEKDAYS } },
-    start: hhmm,
-    end: hhmm,
+    start: localTimeSchema,
+    end: closingTimeSchema,
     holidays: { type: 'array', maxItems: 400, uniqueItems: true, items: { type: 'string', format: 'date' }, default: [] },
   },
 } as const;

@@ -10,7 +10,10 @@ export type Weekday = (typeof WEEKDAYS)[number];
 export interface SendWindow {
   /** Business days, e.g. ['mon','tue','wed','thu','fri']. */
   days: Weekday[];
-  /** Local opening and closing time, `HH:MM` (24 h); a send is due at or after `start` and before `end`. */
+  /**
+   * Local opening and closing time, `HH:MM` (24 h); a send is due at or after `start` and before `end`. `end` may be
+   * `24:00`, the midnight that ends the day.
+   */
   start: string;
   end: string;
   /** Local dates without sends, `YYYY-MM-DD`. */

@@ -79,7 +79,8 @@ describe('sequences and enrollment (browser)', () => {
     await page.getByTestId('seq-window-day-sat').check();
     await page.getByTestId('seq-window-day-sun').check();
     await page.getByTestId('seq-sendWindow-start').fill('00:00');
-    await page.getByTestId('seq-sendWindow-end').fill('23:59');
+    await page.getByTestId('seq-sendWindow-midnight').check(); // until 24:00: no minute before midnight without mail
+    expect(await page.getByTestId('seq-sendWindow-end').isDisabled()).toBe(true);
     const steps = page.getByTestId('seq-step');
     await steps.nth(0).getByTestId('seq-step-subject').fill('Hello {{lead.nickname}}');
     await steps.nth(0).getByTestId('seq-step-body').fill('Welcome aboard, {{lead.firstName}}.');
@@ -112,7 +113,7 @@ describe('sequences and enrollment (browser)', () => {
     const stored = await engine!.deps.models.SequenceVersion.findOne({ sequenceId, version: 1 }).lean();
     expect(stored?.definition).toMatchObject({
       name: 'Tokyo welcome',
-      sendWindow: { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '00:00', end: '23:59' },
+      sendWindow: { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '00:00', end: '24:00' },
       steps: [{ id: 'email-1', type: 'email', subject: 'Hello {{lead.firstName}}' }, { id: 'wait-2', type: 'wait', duration: 'P2D' }],
     });
   });

@@ -68,6 +68,11 @@ describe('technicians', () => {
     const r = await ops.request('PATCH', `/api/technicians/${id}`, { skills: ['gas'], endLocation: { lat: 52.52, lng: 13.41 }, shift: { ...technician.shift, start: '07:00' } });
     expect(r.status, r.text).toBe(200);
     expect(r.json).toMatchObject({ skills: ['gas'], endLocation: { lat: 52.52, lng: 13.41 }, shift: { start: '07:00' } });
+    // A shift may end at 24:00, the midnight that ends its day.
+    const toMidnight = await ops.request('PATCH', `/api/technicians/${id}`, { shift: { ...technician.shift, end: '24:00' } });
+    expect(toMidnight.status, toMidnight.text).toBe(200);
+    expect(toMidnight.json.shift).toMatchObject({ start: '08:00', end: '24:00' });
+    expect((await ops.request('PATCH', `/api/technicians/${id}`, { shift: { ...technician.shift, end: '24:30' } })).status).toBe(400);
     const cleared = await admin.request('PATCH', `/api/technicians/${id}`, { endLocation: null, name: 'Tomasz T.' });
     expect(cleared.status, cleared.text).toBe(200);
     expect(cleared.json.endLocation).toBeUndefined();

@@ -36,7 +36,7 @@ describe('a worker killed between sending a nurturing mail and recording it', ()
       accountId,
       definition: {
         name: 'One mail',
-        sendWindow: { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '00:00', end: '23:59' },
+        sendWindow: { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '00:00', end: '24:00' },
         steps: [{ id: 'intro', type: 'email', category: 'marketing', subject: 'Hello {{lead.firstName}}', body: 'Solar for you' }],
       },
     });

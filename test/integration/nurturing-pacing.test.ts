@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => engine?.close());
 
-const ALWAYS = { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '00:00', end: '23:59' };
+const ALWAYS = { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '00:00', end: '24:00' };
 
 async function accountWithSequence() {
   const accountId = `acc_${randomBytes(16).toString('hex')}`;

@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 afterAll(() => engine?.close());
 
-const ALWAYS = { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '00:00', end: '23:59' };
+const ALWAYS = { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '00:00', end: '24:00' };
 /** Starts with a long wait: nothing is mailed while the test runs. */
 const definition = (name: string) => ({
   name,
