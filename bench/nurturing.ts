@@ -33,6 +33,7 @@ import { onCleanup } from './lib/proc.ts';
 import { summarize } from './lib/stats.ts';
 import { cpuSince, cpuSnapshot } from './lib/process-cpu.ts';
 import { BenchFailure, type BenchContext, type Row } from './lib/report.ts';
+import { ALWAYS_OPEN } from '../test/fixtures/sequences.ts';
 
 export const description = 'lead nurturing: 10,000 enrollments into a 3-step sequence run to completion vs as many no-op workflows';
 
@@ -47,7 +48,6 @@ const N = {
   /** BENCH_NURTURING_NOOP_AFTER=0 skips the no-ops run again after the nurturing. */
   noopAfter: process.env.BENCH_NURTURING_NOOP_AFTER !== '0',
 };
-const ALWAYS = { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '00:00', end: '24:00' };
 
 /**
  * Runs `fn` over `items`, `c` at a time. After a failure no new item starts, and the first failure is thrown once
@@ -151,7 +151,7 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
         accountId,
         definition: {
           name: 'Three steps',
-          sendWindow: ALWAYS,
+          sendWindow: ALWAYS_OPEN,
           steps: [
             { id: 'intro', type: 'email', category: 'marketing', subject: 'Hello {{lead.firstName}}', body: 'Solar for {{lead.company}}: https://bench.example/offer' },
             { id: 'pause', type: 'wait', duration: `PT${N.waitSeconds}S` },

@@ -16,6 +16,7 @@ import { nurturingLinks } from '../../lib/nurturing-links.ts';
 import { workflowIds } from '../../contracts/workflow-ids.ts';
 import type { leadAutoEnrollment } from '../../workflows/lead-auto-enrollment.ts';
 import type { leadNurturing } from '../../workflows/lead-nurturing.ts';
+import { ALWAYS_OPEN } from '../fixtures/sequences.ts';
 
 let engine: Engine;
 let ops: HttpSession;
@@ -31,11 +32,10 @@ beforeAll(async () => {
 });
 afterAll(() => engine?.close());
 
-const ALWAYS = { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '00:00', end: '24:00' };
 const LATER = { id: 'settle', type: 'wait', duration: 'P7D' };
 
 async function newSequence(definition: Record<string, unknown>) {
-  const res = await ops.request('POST', '/api/sequences', { accountId, definition: { sendWindow: ALWAYS, ...definition } });
+  const res = await ops.request('POST', '/api/sequences', { accountId, definition: { sendWindow: ALWAYS_OPEN, ...definition } });
   expect(res.status, res.text).toBe(201);
   return res.json.id as string;
 }

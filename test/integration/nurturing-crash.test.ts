@@ -13,6 +13,7 @@ import { spawnWorker } from '../fixtures/worker-process.ts';
 import { activityRuns } from '../fixtures/history.ts';
 import { createConsents } from '../../lib/consents.ts';
 import type { leadNurturing } from '../../workflows/lead-nurturing.ts';
+import { ALWAYS_OPEN } from '../fixtures/sequences.ts';
 
 let engine: Engine;
 let ops: HttpSession;
@@ -36,7 +37,7 @@ describe('a worker killed between sending a nurturing mail and recording it', ()
       accountId,
       definition: {
         name: 'One mail',
-        sendWindow: { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '00:00', end: '24:00' },
+        sendWindow: ALWAYS_OPEN,
         steps: [{ id: 'intro', type: 'email', category: 'marketing', subject: 'Hello {{lead.firstName}}', body: 'Solar for you' }],
       },
     });

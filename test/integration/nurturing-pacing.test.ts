@@ -9,6 +9,7 @@ import { addUser, HttpSession, startEngine, type Engine } from '../fixtures/engi
 import { uniqueEmail } from '../fixtures/mail.ts';
 import { createConsents } from '../../lib/consents.ts';
 import { workflowIds } from '../../contracts/workflow-ids.ts';
+import { ALWAYS_OPEN } from '../fixtures/sequences.ts';
 
 const SENDS_PER_MINUTE = 20; // one slot every 3 s: far slower than three unpaced sends would go out
 const SLOT_MS = 60_000 / SENDS_PER_MINUTE;
@@ -22,13 +23,12 @@ beforeAll(async () => {
 });
 afterAll(() => engine?.close());
 
-const ALWAYS = { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '00:00', end: '24:00' };
 
 async function accountWithSequence() {
   const accountId = `acc_${randomBytes(16).toString('hex')}`;
   await engine.deps.models.Account.create({ _id: accountId, name: 'Pacing GmbH', owner: { name: 'Paula Owner', email: uniqueEmail('owner') } });
   const steps = [{ id: 'intro', type: 'email', category: 'marketing', subject: 'Hello', body: 'Hi' }];
-  const res = await ops.request('POST', '/api/sequences', { accountId, definition: { name: 'One mail', sendWindow: ALWAYS, steps } });
+  const res = await ops.request('POST', '/api/sequences', { accountId, definition: { name: 'One mail', sendWindow: ALWAYS_OPEN, steps } });
   expect(res.status, res.text).toBe(201);
   return { accountId, sequenceId: res.json.id as string };
 }

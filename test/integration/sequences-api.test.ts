@@ -13,6 +13,7 @@ import { createConsents } from '../../lib/consents.ts';
 import { createLinkSigner } from '../../lib/signed-links.ts';
 import { nurturingLinks } from '../../lib/nurturing-links.ts';
 import { nurturingStateQuery } from '../../workflows/lead-nurturing.ts';
+import { ALWAYS_OPEN } from '../fixtures/sequences.ts';
 
 let engine: Engine;
 let ops: HttpSession;
@@ -26,11 +27,10 @@ beforeAll(async () => {
 });
 afterAll(() => engine?.close());
 
-const ALWAYS = { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '00:00', end: '24:00' };
 /** Starts with a long wait: nothing is mailed while the test runs. */
 const definition = (name: string) => ({
   name,
-  sendWindow: ALWAYS,
+  sendWindow: ALWAYS_OPEN,
   steps: [
     { id: 'settle', type: 'wait', duration: 'P7D' },
     { id: 'intro', type: 'email', category: 'marketing', subject: 'Hello {{lead.firstName}}', body: 'Hi' },

@@ -3,11 +3,10 @@
  * which it is shut (one closing at 23:59 has). Validation takes 24:00 as a closing time only.
  */
 import { describe, expect, it } from 'vitest';
-import { localToInstant, nextSendTime, type SendWindow } from '../../workflows/send-window.ts';
+import { localToInstant, nextSendTime, WEEKDAYS, type SendWindow } from '../../workflows/send-window.ts';
 import { validateSequenceDefinition } from '../../lib/sequences.ts';
 
-const EVERY_DAY: SendWindow['days'] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-const window = (start: string, end: string): SendWindow => ({ days: EVERY_DAY, start, end, holidays: [] });
+const window = (start: string, end: string): SendWindow => ({ days: [...WEEKDAYS], start, end, holidays: [] });
 const tokyo = (day: number, hh: number, mm: number, ss = 0) => localToInstant(2026, 11, day, hh * 60 + mm, 'Asia/Tokyo') + ss * 1000;
 
 describe('a window closing at 24:00', () => {
@@ -27,7 +26,7 @@ describe('a window closing at 24:00', () => {
 describe('validation', () => {
   const definition = (start: string, end: string) => ({
     name: 'All day',
-    sendWindow: { days: EVERY_DAY, start, end },
+    sendWindow: { days: [...WEEKDAYS], start, end },
     steps: [{ id: 'intro', type: 'email', category: 'marketing', subject: 'Hi', body: 'Hello' }],
   });
   it('takes 24:00 as the closing time', () => {

@@ -16,6 +16,7 @@ import { sequenceVersionId } from '../../models/sequence.ts';
 import { engagementSignal, nurturingStateQuery, optOutSignal, type leadNurturing } from '../../workflows/lead-nurturing.ts';
 import { localDate, localWeekday } from '../../workflows/send-window.ts';
 import { localActivityType } from '../fixtures/history.ts';
+import { ALWAYS_OPEN } from '../fixtures/sequences.ts';
 
 let t: TimeSkippingFixture;
 beforeAll(async () => {
@@ -71,10 +72,9 @@ async function sendTimes(workflowId: string, firstRunId: string): Promise<number
 const localHour = (ms: number, zone: string) => Number(new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', hourCycle: 'h23' }).format(new Date(ms)));
 const utcDate = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
-const ALWAYS = { days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '00:00', end: '24:00' };
 const TWO_MAILS = {
   name: 'Two mails',
-  sendWindow: ALWAYS,
+  sendWindow: ALWAYS_OPEN,
   steps: [
     { id: 'intro', type: 'email', category: 'marketing', subject: 'Hello {{lead.firstName}}', body: 'Solar for {{lead.company}}: https://sakura.example/offer' },
     { id: 'pause', type: 'wait', duration: 'P2D' },
@@ -203,7 +203,7 @@ describe('leadNurturing', () => {
     const accountId = await newAccount();
     const sequenceId = await newSequence(accountId, {
       name: 'Branching',
-      sendWindow: ALWAYS,
+      sendWindow: ALWAYS_OPEN,
       steps: [
         { id: 'intro', type: 'email', category: 'marketing', subject: 'Hello {{lead.firstName}}', body: 'Our offer: https://sakura.example/offer' },
         { id: 'opened-it', type: 'branch', on: 'opened', within: 'P2D', then: 'thanks' },
